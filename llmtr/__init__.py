@@ -1,0 +1,1 @@
+"""The LLMTR gateway layer: model spec, HTTP client and emulator. No Django here."""

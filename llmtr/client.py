@@ -1,0 +1,376 @@
+"""The LLMTR HTTP client: the only module that talks to the gateway (and imports httpx).
+
+Retry policy (contract section 2): a request is sent again only when the gateway said
+so (429, 5xx) or when nothing reached it (a failure to connect), at most `max_retries`
+times, with exponential backoff, jitter and `Retry-After`. A generation that was sent
+and then timed out may have been billed, so it is never retried here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from llmtr import errors
+from llmtr.pricing import price_from_catalog
+from llmtr.spec import PriceRule
+
+log = logging.getLogger("llmtr.client")
+
+DEFAULT_MAX_DOWNLOAD = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 5.0
+    read: float = 180.0  # image models can take minutes at high quality
+    write: float = 60.0
+    pool: float = 10.0
+
+    def as_httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+@dataclass(frozen=True)
+class ResultImage:
+    b64_json: str | None = None
+    url: str | None = None
+    mime_type: str | None = None
+    revised_prompt: str | None = None
+
+    def decode(self) -> bytes:
+        """The image bytes of a `b64_json` item; MalformedResponse when it isn't base64."""
+        if self.b64_json is None:
+            raise errors.MalformedResponse("This result carries a URL, not base64 data.")
+        try:
+            return base64.b64decode(self.b64_json, validate=True)
+        except (binascii.Error, ValueError):
+            raise errors.MalformedResponse(
+                "The gateway returned image data that is not valid base64."
+            ) from None
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    images: list[ResultImage]
+    created: int | None = None
+    model: str | None = None
+    usage: dict[str, Any] | None = None
+    # The response without the image payloads: what the studio keeps as metadata.
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    id: str
+    filename: str
+    bytes: int
+    mime_type: str
+    created_at: int
+    purpose: str
+    provider: str
+
+
+@dataclass(frozen=True)
+class CatalogModel:
+    id: str
+    name: str
+    provider: str
+    modalities: tuple[str, ...]
+    operations: tuple[str, ...]
+    is_active: bool
+    is_retired: bool
+    pricing_rows: tuple[dict[str, Any], ...]
+
+    @property
+    def price(self) -> PriceRule | None:
+        return price_from_catalog(self.pricing_rows)
+
+
+def normalise_base_url(url: str) -> str:
+    """`https://llmtr.com`, `https://llmtr.com/` and `https://llmtr.com/v1` are one host root."""
+    url = url.strip().rstrip("/")
+    if url.endswith("/v1"):
+        url = url[: -len("/v1")]
+    return url
+
+
+class LLMTRClient:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeouts: Timeouts | None = None,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+        max_backoff: float = 20.0,
+        max_download_bytes: int = DEFAULT_MAX_DOWNLOAD,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = normalise_base_url(base_url)
+        self._api_key = api_key
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_download_bytes = max_download_bytes
+        self._sleep = sleep
+        # No default auth header: result downloads go to other hosts and must not
+        # carry the key. API calls add it per request.
+        self._http = httpx.Client(
+            timeout=(timeouts or Timeouts()).as_httpx(),
+            transport=transport,
+            headers={"User-Agent": "llmtr-studio/1"},
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"LLMTRClient(base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> LLMTRClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- endpoints -----------------------------------------------------------------
+
+    def list_models(self, operation: str = "IMAGES_GENERATIONS") -> list[CatalogModel]:
+        payload = self._request("GET", "/api/models", params={"operation": operation})
+        return parse_catalog(payload)
+
+    def generate(self, body: Mapping[str, Any]) -> ImageResult:
+        return parse_images(self._request("POST", "/v1/images/generations", json=dict(body)))
+
+    def edit(self, body: Mapping[str, Any]) -> ImageResult:
+        return parse_images(self._request("POST", "/v1/images/edits", json=dict(body)))
+
+    def upload_file(
+        self,
+        content: bytes,
+        *,
+        filename: str,
+        mime_type: str,
+        purpose: str = "vision_reference",
+        provider: str = "google",
+    ) -> UploadedFile:
+        payload = self._request(
+            "POST",
+            "/v1/files",
+            data={"purpose": purpose, "provider": provider},
+            files={"file": (filename, content, mime_type)},
+        )
+        try:
+            return UploadedFile(
+                id=str(payload["id"]),
+                filename=str(payload.get("filename") or filename),
+                bytes=int(payload.get("bytes") or len(content)),
+                mime_type=str(payload.get("mime_type") or mime_type),
+                created_at=int(payload.get("created_at") or time.time()),
+                purpose=str(payload.get("purpose") or purpose),
+                provider=str(payload.get("provider") or provider),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise errors.MalformedResponse("The file upload answer has no file id.") from None
+
+    def download(self, url: str) -> tuple[bytes, str]:
+        """Fetch a result URL at once (they expire), streamed and capped in size.
+
+        Returns the bytes and the Content-Type. Never sends the API key.
+        """
+        if not url.startswith(("https://", "http://")):
+            raise errors.DownloadFailed("The gateway returned a result URL that is not http(s).")
+        for attempt in range(self.max_retries + 1):
+            try:
+                with self._http.stream("GET", url) as response:
+                    if response.status_code in (404, 410):
+                        raise errors.DownloadFailed(
+                            "The result URL had already expired when the studio fetched it.",
+                            status=response.status_code,
+                        )
+                    if response.status_code >= 500 and attempt < self.max_retries:
+                        self._pause(attempt, None)
+                        continue
+                    if response.status_code != 200:
+                        raise errors.DownloadFailed(
+                            f"Fetching the result URL answered HTTP {response.status_code}.",
+                            status=response.status_code,
+                        )
+                    return self._read_capped(response), response.headers.get("content-type", "")
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if attempt == self.max_retries:
+                    raise errors.DownloadFailed(f"Could not fetch the result URL: {exc}") from None
+                self._pause(attempt, None)
+            except httpx.HTTPError as exc:
+                raise errors.DownloadFailed(
+                    f"Fetching the result URL failed: {type(exc).__name__}."
+                ) from None
+        raise AssertionError("unreachable")
+
+    def _read_capped(self, response: httpx.Response) -> bytes:
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_download_bytes:
+            raise errors.DownloadFailed("The result image is larger than the studio accepts.")
+        chunks, total = [], 0
+        for chunk in response.iter_bytes():
+            total += len(chunk)
+            if total > self.max_download_bytes:
+                raise errors.DownloadFailed("The result image is larger than the studio accepts.")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    # --- transport -----------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        url = self.base_url + path
+        headers = {"Authorization": f"Bearer {self._api_key}"}
+        for attempt in range(self.max_retries + 1):
+            started = time.monotonic()
+            try:
+                response = self._http.request(method, url, headers=headers, **kwargs)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                error: errors.LLMTRError = errors.ConnectFailed(
+                    self._scrub(f"Could not connect to the gateway: {exc}")
+                )
+            except httpx.TimeoutException:
+                raise errors.ResponseTimeout(
+                    "The gateway did not answer in time. The request may still have been "
+                    "processed (and billed), so it was not sent again."
+                ) from None
+            except httpx.HTTPError as exc:
+                raise errors.ConnectionLost(
+                    self._scrub(
+                        f"The connection to the gateway broke after the request was sent "
+                        f"({type(exc).__name__}); it was not sent again."
+                    )
+                ) from None
+            else:
+                log.info(
+                    "llmtr %s %s -> %s in %.2fs (attempt %d)",
+                    method,
+                    path,
+                    response.status_code,
+                    time.monotonic() - started,
+                    attempt + 1,
+                )
+                if response.is_success:
+                    return self._json(response)
+                error = errors.error_from_response(
+                    response.status_code, response.content, response.headers
+                )
+                error.message = self._scrub(error.message)
+                error.args = (error.message,)
+            if not error.retryable or attempt == self.max_retries:
+                raise error
+            retry_after = getattr(error, "retry_after", None)
+            if retry_after is not None and retry_after > self.max_backoff:
+                raise error  # the gateway asks for longer than we may block a worker
+            self._pause(attempt, retry_after)
+        raise AssertionError("unreachable")
+
+    def _pause(self, attempt: int, retry_after: float | None) -> None:
+        if retry_after is not None:
+            delay = retry_after + random.uniform(0, self.backoff)
+        else:
+            base = min(self.max_backoff, self.backoff * 2**attempt)
+            delay = base / 2 + random.uniform(0, base / 2)
+        self._sleep(delay)
+
+    def _json(self, response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise errors.MalformedResponse(
+                "The gateway answered with something that is not JSON.",
+                status=response.status_code,
+            ) from None
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._api_key, "[redacted]") if self._api_key else text
+
+
+# --- parsers -------------------------------------------------------------------------
+
+
+def parse_images(payload: Any) -> ImageResult:
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, list) or not data:
+        raise errors.MalformedResponse("The gateway's answer has no images in `data`.")
+    images = []
+    for item in data:
+        if not isinstance(item, dict):
+            raise errors.MalformedResponse("An item of `data` is not an object.")
+        b64, url = item.get("b64_json"), item.get("url")
+        if not isinstance(b64, str) and not isinstance(url, str):
+            raise errors.MalformedResponse("An image in the answer has neither b64_json nor url.")
+        images.append(
+            ResultImage(
+                b64_json=b64 if isinstance(b64, str) else None,
+                url=url if isinstance(url, str) and not isinstance(b64, str) else None,
+                mime_type=_str_or_none(item.get("mime_type")),
+                revised_prompt=_str_or_none(item.get("revised_prompt")),
+            )
+        )
+    usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else None
+    metadata = {k: v for k, v in payload.items() if k != "data"}
+    metadata["data"] = [
+        {k: v for k, v in item.items() if k not in ("b64_json", "url")} for item in data
+    ]
+    created = payload.get("created")
+    return ImageResult(
+        images=images,
+        created=created if isinstance(created, int) else None,
+        model=_str_or_none(payload.get("model")),
+        usage=usage,
+        metadata=metadata,
+    )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _first(item: Mapping[str, Any], *keys: str, default: Any = None) -> Any:
+    return next((item[k] for k in keys if item.get(k) is not None), default)
+
+
+def parse_catalog(payload: Any) -> list[CatalogModel]:
+    """Both catalog spellings: `canonicalId`/`modalities` and `id`/`supported_operations`."""
+    items = payload.get("data") if isinstance(payload, dict) else payload
+    if not isinstance(items, list):
+        raise errors.MalformedResponse("The model catalog has no `data` list.")
+    models = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        model_id = _first(item, "canonicalId", "canonical_id", "id")
+        if not isinstance(model_id, str) or not model_id:
+            continue
+        operations = _first(item, "supportedOperations", "supported_operations", default=[])
+        rows = _first(item, "primaryPricingRows", "primary_pricing_rows", "pricing", default=[])
+        models.append(
+            CatalogModel(
+                id=model_id,
+                name=str(_first(item, "name", "displayName", default=model_id)),
+                provider=str(_first(item, "provider", default=model_id.split("/")[0])),
+                modalities=tuple(str(m) for m in item.get("modalities") or ()),
+                operations=tuple(str(o) for o in operations if isinstance(o, str)),
+                is_active=bool(_first(item, "isActive", "is_active", default=True)),
+                is_retired=bool(_first(item, "isRetired", "is_retired", default=False)),
+                pricing_rows=tuple(r for r in rows if isinstance(r, dict)),
+            )
+        )
+    return models
