@@ -132,6 +132,8 @@ class LLMTRClient:
             transport=transport,
             headers={"User-Agent": "llmtr-studio/1"},
             follow_redirects=False,
+            # One client serves every worker thread: allow as many calls in flight.
+            limits=httpx.Limits(max_connections=512, max_keepalive_connections=128),
         )
 
     def __repr__(self) -> str:

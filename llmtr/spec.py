@@ -177,7 +177,7 @@ class ModelSpec:
         if self.family == "openai":
             fmt = params.get("output_format") or "png"
             return {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}[fmt]
-        return _FAMILY_MIME[self.family]
+        return _FAMILY_MIME.get(self.family, "image/png")
 
 
 _FAMILY_MIME = {
@@ -466,6 +466,21 @@ _BY_ID: dict[str, ModelSpec] = {m.id: m for m in MODELS} | {
 def get(model_id: str) -> ModelSpec | None:
     """The spec of a model id (or a documented alias), or None for unknown models."""
     return _BY_ID.get(model_id)
+
+
+def generic(model_id: str, name: str, provider: str, price: PriceRule | None) -> ModelSpec:
+    """A catalog model this spec does not describe: it gets a prompt and `n` only."""
+    return ModelSpec(
+        id=model_id,
+        name=name,
+        provider=provider,
+        family="generic",
+        output=Output.RASTER,
+        operations=frozenset({Operation.TEXT_TO_IMAGE}),
+        fields=(_n(4),),  # [assumed] the common ceiling
+        rejected=frozenset(),
+        price=price or PerImage(Decimal(0)),
+    )
 
 
 def reference_capable() -> tuple[ModelSpec, ...]:

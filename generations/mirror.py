@@ -1,0 +1,213 @@
+"""Check, measure and store returned images in the studio's own storage.
+
+A gateway image is untrusted input: it must decode completely (no truncation), stay
+under a pixel cap (no decompression bombs), and an SVG is rewritten without script,
+event handlers or external references before anyone can load it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import warnings
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image
+
+THUMB_EDGE = 384
+MAX_PIXELS = 64_000_000
+RASTER_MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/svg+xml": "svg"}
+
+
+class ImageRejected(ValueError):
+    """The bytes are not an image the studio will keep; the message says why."""
+
+
+@dataclass(frozen=True)
+class Mirrored:
+    content: bytes
+    sha256: str
+    width: int
+    height: int
+    mime_type: str
+    thumbnail: bytes
+    thumb_width: int
+    thumb_height: int
+    thumb_mime: str
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.mime_type]
+
+
+def process(data: bytes) -> Mirrored:
+    """Validate `data` and make its thumbnail. Raises ImageRejected."""
+    if not data:
+        raise ImageRejected("The gateway returned an empty image.")
+    if _looks_like_svg(data):
+        return _process_svg(data)
+    return _process_raster(data)
+
+
+def _process_raster(data: bytes) -> Mirrored:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                mime = RASTER_MIME.get(image.format or "")
+                if mime is None:
+                    raise ImageRejected(f"Unsupported image format: {image.format or 'unknown'}.")
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise ImageRejected(f"The image is too large ({width}x{height} pixels).")
+                # JPEG can decode at a fraction of its size; the full file is still read,
+                # so truncation is still caught.
+                image.draft("RGB", (THUMB_EDGE * 2, THUMB_EDGE * 2))
+                image.load()
+                thumb = _thumbnail(image)
+        except ImageRejected:
+            raise
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError,
+                Image.DecompressionBombWarning) as exc:  # fmt: skip
+            raise ImageRejected(f"The image could not be decoded ({exc}).") from None
+    buffer = io.BytesIO()
+    thumb.save(buffer, "WEBP", quality=76, method=2)
+    return Mirrored(
+        content=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        width=width,
+        height=height,
+        mime_type=mime,
+        thumbnail=buffer.getvalue(),
+        thumb_width=thumb.width,
+        thumb_height=thumb.height,
+        thumb_mime="image/webp",
+    )
+
+
+def _thumbnail(image: Image.Image) -> Image.Image:
+    mode = "RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB"
+    thumb = image.convert(mode) if image.mode != mode else image.copy()
+    thumb.thumbnail((THUMB_EDGE, THUMB_EDGE), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return thumb
+
+
+# --- SVG -----------------------------------------------------------------------------
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+ET.register_namespace("", SVG_NS)
+ET.register_namespace("xlink", XLINK_NS)
+_DROP_TAGS = {
+    "script", "foreignObject", "iframe", "embed", "object", "audio", "video", "handler",
+    "listener", "animate", "set", "animateMotion", "animateTransform",
+}  # fmt: skip
+_SAFE_DATA_URL = re.compile(r"^data:image/(png|jpeg|webp|gif);base64,[A-Za-z0-9+/=\s]*$")
+_DANGEROUS_CSS = re.compile(r"@import|url\s*\(|expression\s*\(|javascript:|behavior\s*:", re.I)
+
+
+def _looks_like_svg(data: bytes) -> bool:
+    head = data[:1024].lstrip().lower()
+    return head.startswith(b"<?xml") or head.startswith(b"<svg") or b"<svg" in head
+
+
+def sanitize_svg(data: bytes) -> tuple[bytes, int, int]:
+    """A copy of the SVG without anything that can run or fetch. Raises ImageRejected."""
+    if b"<!doctype" in data.lower() or b"<!entity" in data.lower():
+        raise ImageRejected("SVG with a DOCTYPE or entities is not accepted.")
+    try:
+        # DOCTYPE and entities are refused above, so no entity can expand here.
+        root = ET.fromstring(data)  # noqa: S314
+    except ET.ParseError as exc:
+        raise ImageRejected(f"The SVG is not well-formed XML ({exc}).") from None
+    if root.tag != f"{{{SVG_NS}}}svg":
+        raise ImageRejected("The file is not an SVG image.")
+    _clean(root)
+    width, height = _svg_size(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True), width, height
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _clean(element: ET.Element) -> None:
+    for child in list(element):
+        if (
+            not isinstance(child.tag, str)
+            or _local(child.tag) in _DROP_TAGS
+            or not (child.tag.startswith(f"{{{SVG_NS}}}"))
+        ):
+            element.remove(child)
+            continue
+        if _local(child.tag) == "style" and _DANGEROUS_CSS.search(child.text or ""):
+            element.remove(child)
+            continue
+        _clean(child)
+    for name, value in list(element.attrib.items()):
+        local = _local(name).lower()
+        if local.startswith("on"):
+            del element.attrib[name]
+        elif local == "href" and not (value.startswith("#") or _SAFE_DATA_URL.match(value)):
+            del element.attrib[name]
+        elif local == "style" and _DANGEROUS_CSS.search(value):
+            del element.attrib[name]
+        elif "javascript:" in value.lower().replace(" ", ""):
+            del element.attrib[name]
+
+
+def _svg_size(root: ET.Element) -> tuple[int, int]:
+    def number(value: str | None) -> float | None:
+        match = re.match(r"^\s*([0-9.]+)\s*(px)?\s*$", value or "")
+        return float(match.group(1)) if match else None
+
+    width, height = number(root.get("width")), number(root.get("height"))
+    if not (width and height):
+        box = (root.get("viewBox") or "").replace(",", " ").split()
+        if len(box) == 4:
+            width, height = float(box[2]), float(box[3])
+    if not (width and height):
+        width = height = 1024.0
+    return max(1, round(width)), max(1, round(height))
+
+
+def _process_svg(data: bytes) -> Mirrored:
+    clean, width, height = sanitize_svg(data)
+    scale = min(1.0, THUMB_EDGE / max(width, height))
+    return Mirrored(
+        content=clean,
+        sha256=hashlib.sha256(clean).hexdigest(),
+        width=width,
+        height=height,
+        mime_type="image/svg+xml",
+        thumbnail=clean,  # vector: the sanitised file is its own thumbnail
+        thumb_width=max(1, round(width * scale)),
+        thumb_height=max(1, round(height * scale)),
+        thumb_mime="image/svg+xml",
+    )
+
+
+def store(mirrored: Mirrored, *, prefix: str) -> tuple[str, str]:
+    """Save original and thumbnail; names carry a random token so that two workers
+    racing on one generation never overwrite each other's files."""
+    token = secrets.token_hex(6)
+    thumb_ext = EXTENSIONS[mirrored.thumb_mime]
+    original = default_storage.save(
+        f"{prefix}-{token}.{mirrored.extension}", ContentFile(mirrored.content)
+    )
+    thumbnail = default_storage.save(
+        f"{prefix}-{token}-thumb.{thumb_ext}", ContentFile(mirrored.thumbnail)
+    )
+    return original, thumbnail
+
+
+def delete_files(names: list[str]) -> None:
+    for name in names:
+        if name:
+            default_storage.delete(name)

@@ -1,0 +1,185 @@
+"""The domain: what was asked of the gateway, what came back, and what it cost.
+
+State lives on the row (style.md habit 2): views read a Generation's status, never a
+Celery result.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from teams.models import Team
+
+MONEY = {"max_digits": 20, "decimal_places": 10}  # xAI ticks are 1e-10 USD
+
+
+class CatalogEntry(models.Model):
+    """A model as the gateway's catalog last described it."""
+
+    model_id = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200)
+    provider = models.CharField(max_length=60)
+    modalities = models.JSONField(default=list)
+    operations = models.JSONField(default=list)
+    pricing_rows = models.JSONField(default=list)
+    is_active = models.BooleanField(default=True)
+    is_retired = models.BooleanField(default=False)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("provider", "name")
+        verbose_name_plural = "catalog entries"
+
+    def __str__(self) -> str:
+        return self.model_id
+
+
+class Generation(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text to image"
+        REFERENCE = "reference", "Reference images"
+        EDIT = "edit", "Edit"
+        TRYON = "tryon", "Try-on"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED)
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="generations"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.TEXT)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    model_id = models.CharField(max_length=200)
+    provider = models.CharField(max_length=60, blank=True)
+    prompt = models.TextField()
+    params = models.JSONField(default=dict, blank=True)  # the options the user chose
+    endpoint = models.CharField(max_length=60, default="/v1/images/generations")
+    request_body = models.JSONField(default=dict, blank=True)  # exactly what is sent
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+
+    response_meta = models.JSONField(null=True, blank=True)
+    revised_prompt = models.TextField(blank=True)
+    error_type = models.CharField(max_length=60, blank=True)
+    error_message = models.TextField(blank=True)
+    error_hint = models.TextField(blank=True)
+    error_details = models.JSONField(null=True, blank=True)
+
+    estimated_cost = models.DecimalField(**MONEY, default=Decimal(0))
+    cost = models.DecimalField(**MONEY, null=True, blank=True)
+    cost_basis = models.CharField(max_length=300, blank=True)
+
+    attempts = models.PositiveIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    favourite = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(fields=["owner", "-created_at", "-id"], name="gen_owner_recent"),
+            models.Index(fields=["team", "created_at"], name="gen_team_created"),
+            models.Index(
+                fields=["status", "enqueued_at"],
+                name="gen_unfinished",
+                condition=Q(status__in=["queued", "running"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.model_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def elapsed_seconds(self) -> float | None:
+        if not self.started_at:
+            return None
+        from django.utils import timezone
+
+        end = self.finished_at or timezone.now()
+        return max(0.0, (end - self.started_at).total_seconds())
+
+
+class GeneratedImage(models.Model):
+    """One mirrored result: our own copy of the bytes, never the upstream URL."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="images")
+    index = models.PositiveSmallIntegerField()
+    file = models.FileField(max_length=300)
+    thumbnail = models.FileField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    mime_type = models.CharField(max_length=60)
+    bytes = models.PositiveBigIntegerField()
+    thumb_width = models.PositiveIntegerField()
+    thumb_height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("generation", "index")
+        constraints = [
+            # A redelivered task can never add a second copy of the same result.
+            models.UniqueConstraint(fields=["generation", "index"], name="image_once_per_index")
+        ]
+
+    def __str__(self) -> str:
+        return f"image {self.index} of generation {self.generation_id}"
+
+    @property
+    def is_vector(self) -> bool:
+        return self.mime_type == "image/svg+xml"
+
+    @property
+    def extension(self) -> str:
+        return {
+            "image/png": "png",
+            "image/jpeg": "jpg",
+            "image/webp": "webp",
+            "image/svg+xml": "svg",
+        }.get(self.mime_type, "bin")
+
+
+class LedgerEntry(models.Model):
+    """Money movements. A reservation holds the estimate at submit; the settlement is
+    the real cost when the gateway answered (zero for a failure it did not bill)."""
+
+    class Kind(models.TextChoices):
+        RESERVATION = "reservation", "Reservation"
+        SETTLEMENT = "settlement", "Settlement"
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="ledger")
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY)
+    basis = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["generation", "kind"], name="ledger_once_per_kind")
+        ]
+        indexes = [models.Index(fields=["team", "kind", "created_at"], name="ledger_team_period")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} for generation {self.generation_id}"

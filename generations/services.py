@@ -1,0 +1,336 @@
+"""The generation lifecycle: submit, run in the background, settle, sweep.
+
+    generation_create  (web request) row + reservation, task queued on commit
+    generation_run     (Celery task) claim -> gateway call -> mirror -> finish
+    generations_sweep  (beat)        re-queue what a lost message or a dead worker left
+
+No gateway call happens inside a transaction, and only the holder of the current
+attempt (the fencing token) can finish a generation, so a redelivered task can never
+add images twice or settle twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from generations import mirror
+from generations.catalog import StudioModel, find_model, mark_retired
+from generations.gateway import gateway_client
+from generations.models import GeneratedImage, Generation, LedgerEntry
+from llmtr import errors, pricing
+from llmtr import spec as llmtr_spec
+from llmtr.client import ImageResult, LLMTRClient, ResultImage
+from teams.services import team_of
+
+log = logging.getLogger(__name__)
+
+
+# --- submit --------------------------------------------------------------------------
+
+
+def build_body(model: StudioModel, *, prompt: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The exact JSON body for /v1/images/generations: the user's options, plus
+    base64 results where the family allows a choice (URLs can expire before use)."""
+    body: dict[str, Any] = {"model": model.id, "prompt": prompt, **params}
+    if model.spec.get_field("response_format"):
+        body["response_format"] = "b64_json"
+    return body
+
+
+def generation_create(
+    *,
+    user,
+    model: StudioModel,
+    prompt: str,
+    params: dict[str, Any],
+    kind: str = Generation.Kind.TEXT,
+    parent: Generation | None = None,
+) -> Generation:
+    """Record a generation, reserve its estimate, and queue its task after commit."""
+    body = build_body(model, prompt=prompt, params=params)
+    cost = pricing.estimate(model.spec, prompt=prompt, params=params, price=model.price)
+    team = team_of(user)
+    with transaction.atomic():
+        generation = Generation.objects.create(
+            owner=user,
+            team=team,
+            kind=kind,
+            model_id=model.id,
+            provider=model.provider,
+            prompt=prompt,
+            params=params,
+            request_body=body,
+            parent=parent,
+            estimated_cost=cost.usd,
+            enqueued_at=timezone.now(),
+        )
+        LedgerEntry.objects.create(
+            generation=generation,
+            team=team,
+            user=user,
+            kind=LedgerEntry.Kind.RESERVATION,
+            amount=cost.usd,
+            basis=f"estimate: {cost.basis}",
+        )
+        transaction.on_commit(lambda: enqueue(generation.pk))
+    return generation
+
+
+def enqueue(generation_id: int) -> None:
+    """Send the task. A broker that is down loses nothing: the row stays queued and
+    the sweeper sends it again."""
+    from generations.tasks import run_generation
+
+    try:
+        run_generation.apply_async((generation_id,), retry=False)
+    except Exception:  # the broker's errors vary by transport; the sweeper recovers
+        log.exception("could not queue generation %s; the sweeper will retry", generation_id)
+
+
+# --- run -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Claim:
+    generation: Generation
+    attempt: int
+
+
+def _claim(generation_id: int) -> _Claim | None:
+    """Take the generation if it is queued, or running under a lease that ran out
+    (its worker died). Exactly one caller wins."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
+    won = (
+        Generation.objects.filter(pk=generation_id)
+        .filter(
+            Q(status=Generation.Status.QUEUED)
+            | Q(status=Generation.Status.RUNNING, lease_expires_at__lt=now)
+        )
+        .update(
+            status=Generation.Status.RUNNING,
+            attempts=F("attempts") + 1,
+            lease_expires_at=lease,
+        )
+    )
+    if not won:
+        return None
+    generation = Generation.objects.get(pk=generation_id)
+    if generation.started_at is None:
+        Generation.objects.filter(pk=generation_id).update(started_at=now)
+        generation.started_at = now
+    return _Claim(generation, generation.attempts)
+
+
+def generation_run(*, generation_id: int, client: LLMTRClient | None = None) -> None:
+    claim = _claim(generation_id)
+    if claim is None:
+        return
+    generation = claim.generation
+    if claim.attempt > settings.GENERATION_MAX_ATTEMPTS:
+        _finish_failed(
+            claim,
+            errors.LLMTRError(
+                "The generation was interrupted too many times (the worker stopped while "
+                "running it). Please try again.",
+                type="worker_lost",
+            ),
+        )
+        return
+    if not connection.in_atomic_block:
+        # The gateway call can take minutes: don't hold a database connection per
+        # waiting thread (200 threads would exhaust PostgreSQL's connection limit).
+        connection.close()
+    client = client or gateway_client()
+    stored: list[str] = []
+    try:
+        result = _call(client, generation)
+        images = [
+            _mirror_one(client, item, generation, index, stored)
+            for index, item in enumerate(result.images)
+        ]
+    except errors.LLMTRError as exc:
+        mirror.delete_files(stored)
+        _finish_failed(claim, exc)
+        return
+    except mirror.ImageRejected as exc:
+        mirror.delete_files(stored)
+        _finish_failed(claim, errors.MalformedResponse(str(exc)), billed=True, result=result)
+        return
+    if not _finish_succeeded(claim, result, images):
+        mirror.delete_files(stored)
+
+
+def _call(client: LLMTRClient, generation: Generation) -> ImageResult:
+    if generation.endpoint == llmtr_spec.EDITS_PATH:
+        return client.edit(generation.request_body)
+    return client.generate(generation.request_body)
+
+
+def _mirror_one(
+    client: LLMTRClient, item: ResultImage, generation: Generation, index: int, stored: list[str]
+) -> GeneratedImage:
+    if item.b64_json is not None:
+        data = item.decode()
+    else:
+        data, _ = client.download(item.url or "")
+    processed = mirror.process(data)
+    prefix = f"generations/{generation.owner_id}/{generation.pk}/{index}"
+    original, thumbnail = mirror.store(processed, prefix=prefix)
+    stored += [original, thumbnail]
+    return GeneratedImage(
+        generation_id=generation.pk,
+        index=index,
+        file=original,
+        thumbnail=thumbnail,
+        sha256=processed.sha256,
+        width=processed.width,
+        height=processed.height,
+        mime_type=processed.mime_type,
+        bytes=len(processed.content),
+        thumb_width=processed.thumb_width,
+        thumb_height=processed.thumb_height,
+    )
+
+
+def _edit_inputs(generation: Generation) -> int:
+    image = generation.request_body.get("image")
+    if generation.endpoint != llmtr_spec.EDITS_PATH or image is None:
+        return 0
+    return len(image) if isinstance(image, list) else 1
+
+
+def _settlement(generation: Generation, result: ImageResult, images: int) -> pricing.Cost:
+    model = find_model(generation.model_id)
+    spec = model.spec if model else llmtr_spec.get(generation.model_id)
+    if spec is None:
+        return pricing.Cost(
+            generation.estimated_cost, "model no longer in the catalog; estimate kept"
+        )
+    return pricing.settle(
+        spec,
+        images=images,
+        usage=result.usage,
+        price=model.price if model else None,
+        edit_inputs=_edit_inputs(generation),
+    )
+
+
+def _finish_succeeded(claim: _Claim, result: ImageResult, images: list[GeneratedImage]) -> bool:
+    generation = claim.generation
+    cost = _settlement(generation, result, len(images))
+    revised = next((i.revised_prompt for i in result.images if i.revised_prompt), "") or ""
+    with transaction.atomic():
+        won = Generation.objects.filter(
+            pk=generation.pk, status=Generation.Status.RUNNING, attempts=claim.attempt
+        ).update(
+            status=Generation.Status.SUCCEEDED,
+            response_meta=result.metadata,
+            revised_prompt=revised,
+            cost=cost.usd,
+            cost_basis=cost.basis[:300],
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+        )
+        if not won:
+            log.warning(
+                "generation %s was taken over; dropping attempt %s", generation.pk, claim.attempt
+            )
+            return False
+        GeneratedImage.objects.bulk_create(images)
+        _settle(generation, cost)
+    return True
+
+
+def _finish_failed(
+    claim: _Claim,
+    error: errors.LLMTRError,
+    *,
+    billed: bool = False,
+    result: ImageResult | None = None,
+) -> None:
+    """End the generation failed, once, with a message a person can act on. It costs
+    nothing unless the gateway reported a cost for it."""
+    generation = claim.generation
+    if isinstance(error, errors.ModelRetired):
+        mark_retired(generation.model_id)
+    cost = pricing.Cost(Decimal(0), "failed; nothing billed")
+    if billed and result is not None and result.usage:
+        cost = _settlement(generation, result, len(result.images))
+    with transaction.atomic():
+        won = Generation.objects.filter(
+            pk=generation.pk, status=Generation.Status.RUNNING, attempts=claim.attempt
+        ).update(
+            status=Generation.Status.FAILED,
+            error_type=error.type,
+            error_message=describe_error(error, generation.model_id),
+            error_hint=error.hint,
+            error_details=error.as_dict(),
+            cost=cost.usd,
+            cost_basis=cost.basis,
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+        )
+        if won:
+            _settle(generation, cost)
+
+
+def _settle(generation: Generation, cost: pricing.Cost) -> None:
+    LedgerEntry.objects.create(
+        generation=generation,
+        team_id=generation.team_id,
+        user_id=generation.owner_id,
+        kind=LedgerEntry.Kind.SETTLEMENT,
+        amount=cost.usd,
+        basis=cost.basis[:300],
+    )
+
+
+def describe_error(error: errors.LLMTRError, model_id: str) -> str:
+    """The gateway's failure as a plain sentence with the way out."""
+    if isinstance(error, errors.AuthError):
+        return "The studio's gateway key was refused. Your team admin has been told; nothing was charged."
+    if isinstance(error, errors.InsufficientBalance):
+        return "The team's gateway credit has run out. Ask your team admin to top it up; nothing was charged."
+    if isinstance(error, errors.ModelRetired):
+        replacement = error.replacement_model
+        tail = f" Use {replacement} instead." if replacement else ""
+        return f"{model_id} has been retired by its provider.{tail}"
+    if isinstance(error, errors.RateLimited):
+        return "The gateway is rate limiting requests right now and kept refusing after several tries. Try again in a minute."
+    if isinstance(error, errors.UpstreamError):
+        return "The image provider had trouble and kept failing after several tries. Try again shortly."
+    if isinstance(error, errors.ResponseTimeout):
+        return "The gateway did not answer in time. It may still have run (and billed) the request, so the studio did not send it again."
+    return error.message
+
+
+# --- sweep ---------------------------------------------------------------------------
+
+
+def generations_sweep() -> int:
+    """Send again the tasks of generations a lost message or a dead worker left behind:
+    queued too long, or running under a lease that ran out. The claim makes a
+    duplicate message harmless, so this errs on the side of sending."""
+    now = timezone.now()
+    queued_before = now - timedelta(seconds=settings.SWEEP_QUEUED_AFTER_SECONDS)
+    stuck = Generation.objects.filter(
+        Q(status=Generation.Status.QUEUED, enqueued_at__lt=queued_before)
+        | Q(status=Generation.Status.RUNNING, lease_expires_at__lt=now)
+    )
+    ids = list(stuck.values_list("pk", flat=True)[:1000])
+    Generation.objects.filter(pk__in=ids).update(enqueued_at=now)
+    for pk in ids:
+        enqueue(pk)
+    if ids:
+        log.info("sweeper re-queued %d generations", len(ids))
+    return len(ids)

@@ -1,0 +1,20 @@
+"""Thin tasks: an id in, the service does the work (style.md habit 4)."""
+
+from celery import shared_task
+
+from generations import catalog, services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_generation(generation_id: int) -> None:
+    services.generation_run(generation_id=generation_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_generations() -> int:
+    return services.generations_sweep()
+
+
+@shared_task(ignore_result=True)
+def refresh_catalog() -> bool:
+    return catalog.catalog_refresh_quietly()

@@ -1,0 +1,34 @@
+"""Who may see what: the one place that answers it."""
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from teams.models import Membership, Team
+
+
+def membership_of(user: AbstractBaseUser) -> Membership | None:
+    try:
+        return user.membership  # type: ignore[attr-defined]
+    except Membership.DoesNotExist:
+        return None
+
+
+def team_of(user: AbstractBaseUser) -> Team | None:
+    membership = membership_of(user)
+    return membership.team if membership else None
+
+
+def is_team_admin(user: AbstractBaseUser, team_id: int | None) -> bool:
+    membership = membership_of(user)
+    return bool(membership and membership.is_admin and membership.team_id == team_id)
+
+
+def team_create(*, name: str, admin: AbstractBaseUser) -> Team:
+    team = Team.objects.create(name=name)
+    Membership.objects.create(user=admin, team=team, role=Membership.Role.ADMIN)
+    return team
+
+
+def member_add(
+    *, team: Team, user: AbstractBaseUser, role: str = Membership.Role.MEMBER
+) -> Membership:
+    return Membership.objects.create(user=user, team=team, role=role)

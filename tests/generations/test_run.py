@@ -1,0 +1,370 @@
+"""The generation lifecycle, task function called directly, against the emulator."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from PIL import Image
+
+from generations import services
+from generations.catalog import find_model
+from generations.models import CatalogEntry, GeneratedImage, Generation, LedgerEntry
+from llmtr.client import LLMTRClient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_broker(monkeypatch):
+    """No worker runs in these tests: record what would be queued instead."""
+    sent: list[int] = []
+    monkeypatch.setattr(services, "enqueue", sent.append)
+    return sent
+
+
+@pytest.fixture
+def fast_client(emulator_url):
+    """A client that does not really sleep between retries, with a short read timeout."""
+    from llmtr.client import Timeouts
+
+    sleeps: list[float] = []
+    client = LLMTRClient(
+        emulator_url,
+        "llmtr-test-key",
+        timeouts=Timeouts(connect=2, read=1.0),
+        sleep=sleeps.append,
+    )
+    client.sleeps = sleeps  # type: ignore[attr-defined]
+    yield client
+    client.close()
+
+
+def submit(user, model_id: str, prompt: str = "a red fox in snow", **params) -> Generation:
+    model = find_model(model_id)
+    assert model is not None, model_id
+    return services.generation_create(user=user, model=model, prompt=prompt, params=params)
+
+
+def run(generation: Generation, client: LLMTRClient | None = None) -> Generation:
+    services.generation_run(generation_id=generation.pk, client=client)
+    return Generation.objects.get(pk=generation.pk)
+
+
+def image_calls(emulator) -> list[dict]:
+    return [r for r in emulator.requests() if r["path"].startswith("/v1/images")]
+
+
+def read(name: str) -> bytes:
+    with default_storage.open(name) as f:
+        return f.read()
+
+
+# Expected sizes and formats are the contract's literal values.
+FAMILY_CASES = [
+    (
+        "openai/gpt-image-2",
+        {"size": "1536x1024", "output_format": "jpeg"},
+        (1536, 1024),
+        "image/jpeg",
+    ),
+    ("recraft/recraft-v4", {"size": "16:9", "n": 2}, (1344, 768), "image/png"),
+    ("recraft/recraft-v3-vector", {"size": "4:3"}, (1365, 1024), "image/svg+xml"),
+    ("google/imagen-4.0-fast-generate-001", {"aspect_ratio": "1:1"}, (1024, 1024), "image/png"),
+    (
+        "google/gemini-3.1-flash-image",
+        {"size": "512", "aspect_ratio": "1:1"},
+        (512, 512),
+        "image/png",
+    ),
+    (
+        "xai/grok-imagine-image",
+        {"aspect_ratio": "1:1", "resolution": "1k"},
+        (1024, 1024),
+        "image/jpeg",
+    ),
+]
+
+
+@pytest.mark.parametrize(("model_id", "params", "size", "mime"), FAMILY_CASES)
+def test_each_family_ends_succeeded_with_its_images_mirrored(
+    owner, catalog, media_root, model_id, params, size, mime
+):
+    generation = run(submit(owner, model_id, **params))
+
+    assert generation.status == Generation.Status.SUCCEEDED, generation.error_message
+    images = list(generation.images.all())
+    assert len(images) == params.get("n", 1)
+    for image in images:
+        content = read(image.file.name)
+        assert hashlib.sha256(content).hexdigest() == image.sha256
+        assert (image.width, image.height) == size
+        assert image.mime_type == mime
+        assert image.bytes == len(content)
+        thumb = read(image.thumbnail.name)
+        if mime == "image/svg+xml":
+            assert b"<svg" in thumb and b"<script" not in thumb
+        else:
+            with Image.open(io.BytesIO(thumb)) as t:
+                assert t.format == "WEBP"
+                assert max(t.size) <= 384
+                assert t.size == (image.thumb_width, image.thumb_height)
+    assert generation.started_at and generation.finished_at
+    assert generation.cost is not None and generation.cost > 0
+
+
+def test_the_request_is_kept_exactly_as_sent(owner, catalog, media_root, emulator):
+    generation = run(
+        submit(owner, "google/gemini-3-pro-image", "a lighthouse", aspect_ratio="16:9")
+    )
+
+    sent = [r for r in emulator.requests() if r["path"] == "/v1/images/generations"]
+    assert len(sent) == 1
+    assert sent[0]["json"] == generation.request_body
+    assert generation.request_body == {
+        "model": "google/gemini-3-pro-image",
+        "prompt": "a lighthouse",
+        "aspect_ratio": "16:9",
+    }
+    assert generation.revised_prompt  # Gemini returns one
+
+
+def test_families_with_a_choice_are_asked_for_base64_so_nothing_expires(owner, catalog):
+    generation = submit(owner, "xai/grok-imagine-image")
+    assert generation.request_body["response_format"] == "b64_json"
+
+
+def test_url_results_are_downloaded_at_once_and_never_kept(owner, catalog, media_root, emulator):
+    generation = submit(owner, "recraft/recraft-v4", n=2)
+    body = {**generation.request_body, "response_format": "url"}
+    Generation.objects.filter(pk=generation.pk).update(request_body=body)
+
+    generation = run(generation)
+
+    assert generation.status == Generation.Status.SUCCEEDED
+    assert generation.images.count() == 2
+    assert "http" not in str(generation.response_meta)
+
+
+def test_an_expired_url_ends_failed_with_a_reason(owner, catalog, media_root, emulator):
+    generation = submit(owner, "recraft/recraft-v4")
+    Generation.objects.filter(pk=generation.pk).update(
+        request_body={**generation.request_body, "response_format": "url"}
+    )
+    emulator.inject("expired_url")
+
+    generation = run(generation)
+
+    assert generation.status == Generation.Status.FAILED
+    assert "expired" in generation.error_message
+    assert generation.images.count() == 0
+    folder = f"generations/{owner.pk}/{generation.pk}"
+    assert not default_storage.exists(folder) or default_storage.listdir(folder)[1] == []
+
+
+FAULT_CASES = [
+    ("401", "auth_error", "key was refused"),
+    ("402", "insufficient_balance", "credit has run out"),
+    ("403", "forbidden", ""),
+    ("500", "internal_error", "kept failing"),
+    ("503", "provider_unavailable", "kept failing"),
+    ("malformed_json", "malformed_response", "not JSON"),
+    ("bad_base64", "malformed_response", "not valid base64"),
+    ("not_an_image", "malformed_response", "could not be decoded"),
+    ("truncated_image", "malformed_response", "could not be decoded"),
+    ("hang", "timeout", "did not answer in time"),
+]
+
+
+@pytest.mark.parametrize(("fault", "error_type", "says"), FAULT_CASES)
+def test_every_gateway_fault_ends_in_a_clear_failed_state(
+    owner, catalog, media_root, emulator, fast_client, fault, error_type, says
+):
+    emulator.hang_seconds = 3
+    emulator.inject(fault, times=-1)
+
+    generation = run(submit(owner, "google/imagen-4.0-generate-001"), fast_client)
+
+    assert generation.status == Generation.Status.FAILED
+    assert generation.error_type == error_type
+    assert says in generation.error_message
+    assert generation.images.count() == 0
+    assert generation.cost == 0
+    settlement = LedgerEntry.objects.get(generation=generation, kind="settlement")
+    assert settlement.amount == 0
+
+
+def test_a_rate_limit_then_success_is_retried_once_and_succeeds(
+    owner, catalog, media_root, emulator, fast_client
+):
+    emulator.inject("429", times=1, retry_after=2)
+
+    generation = run(submit(owner, "google/imagen-4.0-generate-001"), fast_client)
+
+    assert generation.status == Generation.Status.SUCCEEDED
+    assert len(image_calls(emulator)) == 2
+    assert fast_client.sleeps and fast_client.sleeps[0] >= 2
+
+
+def test_a_retired_model_fails_names_its_replacement_and_leaves_the_picker(
+    owner, catalog, media_root, emulator, fast_client
+):
+    emulator.inject("retired_model", times=-1)
+
+    generation = run(submit(owner, "google/imagen-4.0-fast-generate-001"), fast_client)
+
+    assert generation.status == Generation.Status.FAILED
+    assert generation.error_type == "model_retired"
+    assert "retired" in generation.error_message and "instead" in generation.error_message
+    assert CatalogEntry.objects.get(model_id="google/imagen-4.0-fast-generate-001").is_retired
+    assert find_model("google/imagen-4.0-fast-generate-001") is None
+
+
+def test_a_generation_reserves_its_estimate_and_settles_its_real_cost(owner, catalog, media_root):
+    generation = submit(owner, "recraft/recraft-v4", n=3)
+    reservation = LedgerEntry.objects.get(generation=generation)
+    assert reservation.kind == "reservation"
+    assert reservation.amount == Decimal("0.12")
+
+    generation = run(generation)
+
+    settlement = LedgerEntry.objects.get(generation=generation, kind="settlement")
+    assert settlement.amount == generation.cost == Decimal("0.12")
+
+
+def test_gpt_image_2_is_settled_from_the_usage_it_reports(owner, catalog, media_root):
+    prompt = "x" * 40  # 10 text tokens
+    generation = run(submit(owner, "openai/gpt-image-2", prompt, quality="high", n=1))
+    # 10 x $5/1M + 4160 output tokens x $40/1M
+    assert generation.cost == Decimal("0.00005") + Decimal("0.1664")
+    assert generation.response_meta["usage"]["output_tokens"] == 4160
+
+
+def test_xai_is_settled_from_the_ticks_it_reports(owner, catalog, media_root, emulator):
+    generation = run(submit(owner, "xai/grok-imagine-image-quality", n=3))
+    assert generation.cost == Decimal("0.12")
+    assert "ticks" in generation.cost_basis
+
+
+def test_a_second_delivery_of_the_same_task_does_nothing(owner, catalog, media_root, emulator):
+    generation = run(submit(owner, "recraft/recraft-v2"))
+    run(generation)
+
+    assert len(image_calls(emulator)) == 1
+    assert generation.images.count() == 1
+    assert LedgerEntry.objects.filter(generation=generation, kind="settlement").count() == 1
+
+
+def test_a_running_generation_under_a_live_lease_is_left_alone(owner, catalog, emulator):
+    generation = submit(owner, "recraft/recraft-v2")
+    Generation.objects.filter(pk=generation.pk).update(
+        status="running", attempts=1, lease_expires_at=timezone.now() + timedelta(minutes=5)
+    )
+
+    generation = run(generation)
+
+    assert generation.status == Generation.Status.RUNNING
+    assert image_calls(emulator) == []
+
+
+def test_a_dead_workers_generation_is_taken_over_once_its_lease_runs_out(
+    owner, catalog, media_root, emulator
+):
+    generation = submit(owner, "recraft/recraft-v2")
+    Generation.objects.filter(pk=generation.pk).update(
+        status="running", attempts=1, lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    generation = run(generation)
+
+    assert generation.status == Generation.Status.SUCCEEDED
+    assert generation.attempts == 2
+
+
+def test_a_generation_interrupted_too_often_fails_with_a_reason(owner, catalog, emulator):
+    generation = submit(owner, "recraft/recraft-v2")
+    Generation.objects.filter(pk=generation.pk).update(
+        status="running", attempts=3, lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    generation = run(generation)
+
+    assert generation.status == Generation.Status.FAILED
+    assert "interrupted" in generation.error_message
+    assert image_calls(emulator) == []
+
+
+def test_a_superseded_attempt_keeps_no_images_and_no_files(
+    owner, catalog, media_root, emulator_url
+):
+    """Worker A's lease ran out and worker B took over while A was still waiting on the
+    gateway: A's late answer must not be saved."""
+    generation = submit(owner, "recraft/recraft-v2")
+
+    class TakenOverMidCall(LLMTRClient):
+        def generate(self, body):
+            result = super().generate(body)
+            Generation.objects.filter(pk=generation.pk).update(attempts=2)
+            return result
+
+    with TakenOverMidCall(emulator_url, "llmtr-test-key") as client:
+        generation = run(generation, client)
+
+    assert generation.status == Generation.Status.RUNNING
+    assert GeneratedImage.objects.count() == 0
+    assert not LedgerEntry.objects.filter(kind="settlement").exists()
+    folder = f"generations/{owner.pk}/{generation.pk}"
+    assert not default_storage.exists(folder) or default_storage.listdir(folder)[1] == []
+
+
+def test_the_sweeper_requeues_what_was_lost_and_only_that(owner, catalog, no_broker):
+    old = timezone.now() - timedelta(hours=1)
+    lost_message = submit(owner, "recraft/recraft-v2")
+    dead_worker = submit(owner, "recraft/recraft-v2")
+    fresh = submit(owner, "recraft/recraft-v2")
+    alive = submit(owner, "recraft/recraft-v2")
+    Generation.objects.filter(pk=lost_message.pk).update(enqueued_at=old)
+    Generation.objects.filter(pk=dead_worker.pk).update(
+        status="running", lease_expires_at=timezone.now() - timedelta(seconds=5)
+    )
+    Generation.objects.filter(pk=alive.pk).update(
+        status="running", lease_expires_at=timezone.now() + timedelta(minutes=5)
+    )
+    no_broker.clear()
+
+    assert services.generations_sweep() == 2
+
+    assert sorted(no_broker) == sorted([lost_message.pk, dead_worker.pk])
+    assert fresh.pk not in no_broker
+    # Sent again just now: the next sweep leaves it alone.
+    assert services.generations_sweep() == 1  # only the dead worker's, still expired
+
+
+def test_submit_queues_the_task_only_after_commit(
+    owner, catalog, no_broker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        generation = submit(owner, "recraft/recraft-v2")
+        assert no_broker == []
+    assert no_broker == [generation.pk]
+
+
+def test_the_api_key_appears_in_no_row_and_no_log_line(
+    owner, catalog, media_root, emulator, caplog, settings
+):
+    settings.LLMTR_API_KEY = "llmtr-very-secret-key"
+    caplog.set_level(logging.DEBUG)
+    emulator.inject("401")
+
+    generation = run(submit(owner, "recraft/recraft-v2"))
+
+    assert generation.status == Generation.Status.FAILED
+    row = Generation.objects.filter(pk=generation.pk).values().get()
+    assert "very-secret" not in str(row)
+    assert "very-secret" not in caplog.text
