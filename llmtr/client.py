@@ -197,7 +197,8 @@ class LLMTRClient:
             raise errors.DownloadFailed("The gateway returned a result URL that is not http(s).")
         for attempt in range(self.max_retries + 1):
             try:
-                with self._http.stream("GET", url) as response:
+                # Result hosts may redirect (CDNs); safe, as downloads carry no key.
+                with self._http.stream("GET", url, follow_redirects=True) as response:
                     if response.status_code in (404, 410):
                         raise errors.DownloadFailed(
                             "The result URL had already expired when the studio fetched it.",
@@ -275,6 +276,7 @@ class LLMTRClient:
                 )
                 error.message = self._scrub(error.message)
                 error.args = (error.message,)
+                error.details = self._scrub(error.details)  # kept as metadata: scrub it too
             if not error.retryable or attempt == self.max_retries:
                 raise error
             retry_after = getattr(error, "retry_after", None)
@@ -300,8 +302,15 @@ class LLMTRClient:
                 status=response.status_code,
             ) from None
 
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._api_key, "[redacted]") if self._api_key else text
+    def _scrub(self, value: Any) -> Any:
+        """The value with the API key replaced, in every string of nested dicts and lists."""
+        if isinstance(value, dict):
+            return {k: self._scrub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._scrub(v) for v in value]
+        if isinstance(value, str) and self._api_key:
+            return value.replace(self._api_key, "[redacted]")
+        return value
 
 
 # --- parsers -------------------------------------------------------------------------
@@ -349,6 +358,11 @@ def _first(item: Mapping[str, Any], *keys: str, default: Any = None) -> Any:
     return next((item[k] for k in keys if item.get(k) is not None), default)
 
 
+def _list(value: Any) -> list[Any]:
+    """A catalog field that should be a list; anything else counts as empty."""
+    return value if isinstance(value, list) else []
+
+
 def parse_catalog(payload: Any) -> list[CatalogModel]:
     """Both catalog spellings: `canonicalId`/`modalities` and `id`/`supported_operations`."""
     items = payload.get("data") if isinstance(payload, dict) else payload
@@ -368,11 +382,11 @@ def parse_catalog(payload: Any) -> list[CatalogModel]:
                 id=model_id,
                 name=str(_first(item, "name", "displayName", default=model_id)),
                 provider=str(_first(item, "provider", default=model_id.split("/")[0])),
-                modalities=tuple(str(m) for m in item.get("modalities") or ()),
-                operations=tuple(str(o) for o in operations if isinstance(o, str)),
+                modalities=tuple(m for m in _list(item.get("modalities")) if isinstance(m, str)),
+                operations=tuple(o for o in _list(operations) if isinstance(o, str)),
                 is_active=bool(_first(item, "isActive", "is_active", default=True)),
                 is_retired=bool(_first(item, "isRetired", "is_retired", default=False)),
-                pricing_rows=tuple(r for r in rows if isinstance(r, dict)),
+                pricing_rows=tuple(r for r in _list(rows) if isinstance(r, dict)),
             )
         )
     return models

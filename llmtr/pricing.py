@@ -43,6 +43,10 @@ def price_from_catalog(rows: Iterable[Mapping[str, Any]]) -> PriceRule | None:
     """Read `primaryPricingRows` into a price rule; None when they say nothing usable."""
     by_metric: dict[str, Decimal] = {}
     for row in rows:
+        if not isinstance(row, Mapping):
+            continue
+        if row.get("operation") not in (None, "IMAGES_GENERATIONS"):
+            continue  # an edits price row must not override the generation price
         try:
             price = Decimal(str(row.get("priceUsd", row.get("price_usd"))))
         except (InvalidOperation, TypeError):
