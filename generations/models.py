@@ -183,3 +183,87 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} for generation {self.generation_id}"
+
+
+class Upload(models.Model):
+    """A photo a user gave the studio, checked and cleaned before anything else:
+    turned upright by its EXIF orientation and re-encoded without metadata."""
+
+    class Purpose(models.TextChoices):
+        REFERENCE = "reference", "Reference"
+        PERSON = "person", "Person"
+        GARMENT = "garment", "Garment"
+        EDIT = "edit", "Edit source"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads"
+    )
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True)
+    purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.REFERENCE)
+    original_name = models.CharField(max_length=255, blank=True)
+    file = models.FileField(max_length=300)
+    thumbnail = models.FileField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    mime_type = models.CharField(max_length=60)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    bytes = models.PositiveBigIntegerField()
+    thumb_width = models.PositiveIntegerField()
+    thumb_height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["owner", "-created_at"], name="upload_owner_recent")]
+
+    def __str__(self) -> str:
+        return f"upload {self.pk} ({self.original_name})"
+
+
+class GenerationInput(models.Model):
+    """An image a generation was made from: a reference, the try-on person or garment,
+    or an edit's source. Exactly one of upload, image and url is set."""
+
+    class Role(models.TextChoices):
+        REFERENCE = "reference", "Reference"
+        PERSON = "person", "Person"
+        GARMENT = "garment", "Garment"
+        SOURCE = "source", "Edit source"
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="inputs")
+    position = models.PositiveSmallIntegerField()
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.REFERENCE)
+    upload = models.ForeignKey(
+        Upload, on_delete=models.SET_NULL, null=True, blank=True, related_name="used_in"
+    )
+    image = models.ForeignKey(
+        GeneratedImage, on_delete=models.SET_NULL, null=True, blank=True, related_name="used_in"
+    )
+    url = models.TextField(blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ("generation", "position")
+        constraints = [
+            models.UniqueConstraint(fields=["generation", "position"], name="input_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.position} of generation {self.generation_id}"
+
+
+class GatewayFile(models.Model):
+    """A file on the gateway's Files API, by the sha256 of its bytes. The gateway
+    deletes files 7 days after upload and lists none, so the studio keeps this record
+    and reuses an id until it nears expiry."""
+
+    gateway = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    file_id = models.CharField(max_length=200)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["gateway", "sha256", "-uploaded_at"], name="gwfile_lookup")]
+
+    def __str__(self) -> str:
+        return self.file_id

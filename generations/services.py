@@ -26,9 +26,19 @@ from generations import mirror
 from generations.catalog import StudioModel, find_model, mark_retired
 from generations.gateway import gateway_client
 from generations.models import GeneratedImage, Generation, LedgerEntry
+from generations.references import (
+    InputChoice,
+    ReferenceProblem,
+    check_inputs,
+    forget_gateway_files,
+    prepare_body,
+    save_inputs,
+    uses_gateway_files,
+)
 from llmtr import errors, pricing
 from llmtr import spec as llmtr_spec
 from llmtr.client import ImageResult, LLMTRClient, ResultImage
+from llmtr.validation import EDIT_FIELDS
 from teams.services import team_of
 
 log = logging.getLogger(__name__)
@@ -37,10 +47,18 @@ log = logging.getLogger(__name__)
 # --- submit --------------------------------------------------------------------------
 
 
-def build_body(model: StudioModel, *, prompt: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The exact JSON body for /v1/images/generations: the user's options, plus
-    base64 results where the family allows a choice (URLs can expire before use)."""
+def build_body(
+    model: StudioModel,
+    *,
+    prompt: str,
+    params: dict[str, Any],
+    endpoint: str = llmtr_spec.GENERATIONS_PATH,
+) -> dict[str, Any]:
+    """The JSON body: the user's options, plus base64 results where the family allows
+    a choice (URLs can expire before use). Inputs are added at run time."""
     body: dict[str, Any] = {"model": model.id, "prompt": prompt, **params}
+    if endpoint == llmtr_spec.EDITS_PATH:
+        body = {k: v for k, v in body.items() if k in EDIT_FIELDS}
     if model.spec.get_field("response_format"):
         body["response_format"] = "b64_json"
     return body
@@ -54,10 +72,19 @@ def generation_create(
     params: dict[str, Any],
     kind: str = Generation.Kind.TEXT,
     parent: Generation | None = None,
+    inputs: list[InputChoice] | None = None,
+    endpoint: str = llmtr_spec.GENERATIONS_PATH,
 ) -> Generation:
-    """Record a generation, reserve its estimate, and queue its task after commit."""
-    body = build_body(model, prompt=prompt, params=params)
-    cost = pricing.estimate(model.spec, prompt=prompt, params=params, price=model.price)
+    """Record a generation, reserve its estimate, and queue its task after commit.
+    Raises ReferenceProblem when the inputs break the model's rules."""
+    inputs = inputs or []
+    if endpoint != llmtr_spec.EDITS_PATH:
+        inputs = check_inputs(model.spec, inputs)
+    body = build_body(model, prompt=prompt, params=params, endpoint=endpoint)
+    edit_inputs = len(inputs) if endpoint == llmtr_spec.EDITS_PATH else 0
+    cost = pricing.estimate(
+        model.spec, prompt=prompt, params=params, price=model.price, edit_inputs=edit_inputs
+    )
     team = team_of(user)
     with transaction.atomic():
         generation = Generation.objects.create(
@@ -69,6 +96,7 @@ def generation_create(
             prompt=prompt,
             params=params,
             request_body=body,
+            endpoint=endpoint,
             parent=parent,
             estimated_cost=cost.usd,
             enqueued_at=timezone.now(),
@@ -81,8 +109,30 @@ def generation_create(
             amount=cost.usd,
             basis=f"estimate: {cost.basis}",
         )
+        save_inputs(generation, inputs)
         transaction.on_commit(lambda: enqueue(generation.pk))
     return generation
+
+
+def edit_create(
+    *, user, model: StudioModel, prompt: str, source: InputChoice, n: int = 1
+) -> Generation:
+    """An xAI edit of one image; the new generation records the source's generation
+    as its parent. Non-xAI models are refused here, before anything is sent."""
+    if not model.spec.can_edit:
+        editors = " or ".join(m.name for m in llmtr_spec.edit_capable())
+        raise ReferenceProblem(f"{model.name} cannot edit images: use {editors}.")
+    parent = source.image.generation if source.image is not None else None
+    return generation_create(
+        user=user,
+        model=model,
+        prompt=prompt,
+        params={"n": n},
+        kind=Generation.Kind.EDIT,
+        parent=parent,
+        inputs=[source],
+        endpoint=llmtr_spec.EDITS_PATH,
+    )
 
 
 def enqueue(generation_id: int) -> None:
@@ -171,9 +221,27 @@ def generation_run(*, generation_id: int, client: LLMTRClient | None = None) -> 
 
 
 def _call(client: LLMTRClient, generation: Generation) -> ImageResult:
+    """Send the generation; when the gateway has forgotten one of our file ids (expired
+    early, or lost), upload the inputs again and send once more."""
+    try:
+        return _send(client, generation, force_upload=False)
+    except errors.InvalidRequest as exc:
+        if exc.param not in ("file_id", "file_ids") or not uses_gateway_files(generation):
+            raise
+        log.info("generation %s: gateway forgot a file id; uploading again", generation.pk)
+        forget_gateway_files(client, generation)
+        return _send(client, generation, force_upload=True)
+
+
+def _send(client: LLMTRClient, generation: Generation, *, force_upload: bool) -> ImageResult:
+    try:
+        body, recorded = prepare_body(generation, client, force_upload=force_upload)
+    except ReferenceProblem as exc:
+        raise errors.InvalidRequest(str(exc), type="missing_input") from None
+    generation.request_body = recorded
     if generation.endpoint == llmtr_spec.EDITS_PATH:
-        return client.edit(generation.request_body)
-    return client.generate(generation.request_body)
+        return client.edit(body)
+    return client.generate(body)
 
 
 def _mirror_one(
@@ -234,6 +302,7 @@ def _finish_succeeded(claim: _Claim, result: ImageResult, images: list[Generated
             pk=generation.pk, status=Generation.Status.RUNNING, attempts=claim.attempt
         ).update(
             status=Generation.Status.SUCCEEDED,
+            request_body=generation.request_body,
             response_meta=result.metadata,
             revised_prompt=revised,
             cost=cost.usd,
@@ -271,6 +340,7 @@ def _finish_failed(
             pk=generation.pk, status=Generation.Status.RUNNING, attempts=claim.attempt
         ).update(
             status=Generation.Status.FAILED,
+            request_body=generation.request_body,
             error_type=error.type,
             error_message=describe_error(error, generation.model_id),
             error_hint=error.hint,

@@ -1,0 +1,121 @@
+"""Checking and cleaning a user's photo before any money is spent on it.
+
+The type is read from the content, never from the name or the browser's claim; the
+file must decode completely; the pixel count is capped before decoding (against
+decompression bombs). The kept copy is re-encoded: upright by its EXIF orientation and
+without EXIF, GPS, XMP or ICC text chunks, which also breaks any polyglot payload.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+from generations.mirror import THUMB_EDGE
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the gateway's Files API limit
+MAX_UPLOAD_PIXELS = 40_000_000
+ACCEPTED = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+try:  # HEIC when the optional pillow-heif plugin is installed
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    ACCEPTED["HEIF"] = "image/jpeg"  # re-encoded to JPEG: the gateway and browsers read it
+except ImportError:  # pragma: no cover - depends on the environment
+    pass
+
+
+class PhotoRejected(ValueError):
+    """A photo the studio will not use; the message tells the user why and what to do."""
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    content: bytes
+    mime_type: str
+    width: int
+    height: int
+    thumbnail: bytes
+    thumb_width: int
+    thumb_height: int
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}[self.mime_type]
+
+
+def clean_photo(data: bytes) -> CleanPhoto:
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PhotoRejected(
+            f"The photo is {len(data) / 1048576:.1f} MB; the limit is 20 MB. "
+            "Export it smaller and try again."
+        )
+    if not data:
+        raise PhotoRejected("The file is empty.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                fmt = image.format or ""
+                if fmt not in ACCEPTED:
+                    raise PhotoRejected(_not_a_photo(fmt))
+                width, height = image.size
+                if width * height > MAX_UPLOAD_PIXELS:
+                    raise PhotoRejected(
+                        f"The photo is {width}x{height} pixels; at most 40 megapixels are "
+                        "accepted. Scale it down and try again."
+                    )
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                return _reencode(upright, ACCEPTED[fmt])
+        except PhotoRejected:
+            raise
+        except Image.UnidentifiedImageError:
+            raise PhotoRejected(_not_a_photo("")) from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoRejected("The photo has too many pixels to be processed safely.") from None
+        except (OSError, SyntaxError, ValueError):
+            raise PhotoRejected(
+                "The photo could not be read completely: it may be truncated or damaged. "
+                "Try exporting it again."
+            ) from None
+
+
+def _not_a_photo(fmt: str) -> str:
+    found = f" (found {fmt})" if fmt else ""
+    return f"That file is not a JPEG, PNG or WebP photo{found}. Choose a photo file."
+
+
+def _reencode(image: Image.Image, mime: str) -> CleanPhoto:
+    if mime == "image/jpeg" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    elif image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert(
+            "RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB"
+        )
+    buffer = io.BytesIO()
+    # No exif=, icc_profile= or pnginfo= arguments: nothing of the original's metadata
+    # is written out.
+    if mime == "image/jpeg":
+        image.save(buffer, "JPEG", quality=92, optimize=True)
+    elif mime == "image/png":
+        image.save(buffer, "PNG", optimize=False, compress_level=6)
+    else:
+        image.save(buffer, "WEBP", quality=92, method=4)
+    thumb = image.copy()
+    thumb.thumbnail((THUMB_EDGE, THUMB_EDGE), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    thumb_buffer = io.BytesIO()
+    thumb.save(thumb_buffer, "WEBP", quality=76, method=2)
+    return CleanPhoto(
+        content=buffer.getvalue(),
+        mime_type=mime,
+        width=image.width,
+        height=image.height,
+        thumbnail=thumb_buffer.getvalue(),
+        thumb_width=thumb.width,
+        thumb_height=thumb.height,
+    )

@@ -1,0 +1,265 @@
+"""Images that go into a generation: uploads, earlier results, URLs.
+
+At submit the inputs are checked (ownership, count after removing duplicates, a model
+that takes them). At run time they become the request's `file_ids` / `image_urls`
+(Gemini) or its `image` data URL (xAI edits). Files go to the gateway's Files API once
+and their ids are reused until close to the 7-day expiry.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import Q
+from django.utils import timezone
+
+from generations.models import GatewayFile, GeneratedImage, Generation, GenerationInput, Upload
+from generations.photos import CleanPhoto, clean_photo
+from llmtr import spec as llmtr_spec
+from llmtr.client import LLMTRClient
+from teams.services import team_of
+
+# The gateway deletes a file 7 days after upload. A day's margin covers generations
+# that wait in the queue after their body was prepared.
+FILE_REUSE_WINDOW = timedelta(days=6)
+GATEWAY_IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp"}
+
+
+class ReferenceProblem(ValueError):
+    """Inputs the studio will not send; the message says what to change."""
+
+
+def upload_create(
+    *, user, data: bytes, filename: str, purpose: str = Upload.Purpose.REFERENCE
+) -> Upload:
+    """Check, clean and keep a photo. Raises PhotoRejected with a user-facing message.
+    The same cleaned photo uploaded twice by one user is kept once."""
+    photo = clean_photo(data)
+    sha = hashlib.sha256(photo.content).hexdigest()
+    existing = Upload.objects.filter(owner=user, sha256=sha).first()
+    if existing:
+        return existing
+    original, thumbnail = _store_photo(photo, owner_id=user.pk)
+    return Upload.objects.create(
+        owner=user,
+        team=team_of(user),
+        purpose=purpose,
+        original_name=filename[:255],
+        file=original,
+        thumbnail=thumbnail,
+        sha256=sha,
+        mime_type=photo.mime_type,
+        width=photo.width,
+        height=photo.height,
+        bytes=len(photo.content),
+        thumb_width=photo.thumb_width,
+        thumb_height=photo.thumb_height,
+    )
+
+
+def _store_photo(photo: CleanPhoto, *, owner_id: int) -> tuple[str, str]:
+    prefix = f"uploads/{owner_id}/{secrets.token_hex(8)}"
+    original = default_storage.save(f"{prefix}.{photo.extension}", ContentFile(photo.content))
+    thumbnail = default_storage.save(f"{prefix}-thumb.webp", ContentFile(photo.thumbnail))
+    return original, thumbnail
+
+
+# --- choosing inputs -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputChoice:
+    """One chosen input, before it is saved as a GenerationInput."""
+
+    role: str
+    upload: Upload | None = None
+    image: GeneratedImage | None = None
+    url: str = ""
+
+    @property
+    def identity(self) -> str:
+        """Two choices of the same bytes or the same URL are one reference."""
+        if self.upload is not None:
+            return f"sha:{self.upload.sha256}"
+        if self.image is not None:
+            return f"sha:{self.image.sha256}"
+        return f"url:{self.url}"
+
+    @property
+    def mime_type(self) -> str:
+        source = self.upload or self.image
+        return source.mime_type if source else ""
+
+
+def visible_uploads(user):
+    return Upload.objects.filter(owner=user)
+
+
+def visible_images(user):
+    return GeneratedImage.objects.filter(generation__owner=user)
+
+
+def parse_choice(user, token: str, role: str = GenerationInput.Role.REFERENCE) -> InputChoice:
+    """`upload:<id>`, `image:<id>` or an https/data URL; only the user's own things."""
+    token = token.strip()
+    kind, _, raw_id = token.partition(":")
+    if kind in ("upload", "image") and raw_id.isdigit():
+        queryset = visible_uploads(user) if kind == "upload" else visible_images(user)
+        item = queryset.filter(pk=int(raw_id)).first()
+        if item is None:
+            raise ReferenceProblem("One of the chosen images no longer exists.")
+        return InputChoice(role=role, **{kind: item})
+    if token.startswith("https://") or token.startswith("data:image/"):
+        if len(token) > 2048 and token.startswith("https://"):
+            raise ReferenceProblem("That image URL is too long.")
+        return InputChoice(role=role, url=token)
+    raise ReferenceProblem(
+        "A reference must be an uploaded photo, an earlier image, or an https:// URL."
+    )
+
+
+def check_inputs(model_spec: llmtr_spec.ModelSpec, choices: list[InputChoice]) -> list[InputChoice]:
+    """Drop duplicates, then enforce the model's rules. Returns the kept choices."""
+    if choices and not model_spec.takes_references:
+        alternatives = " or ".join(m.name for m in llmtr_spec.reference_capable())
+        raise ReferenceProblem(
+            f"{model_spec.name} cannot take reference images: use {alternatives}."
+        )
+    unique: dict[str, InputChoice] = {}
+    for choice in choices:
+        unique.setdefault(choice.identity, choice)
+    kept = list(unique.values())
+    if len(kept) > llmtr_spec.MAX_REFERENCES:
+        raise ReferenceProblem(
+            f"At most {llmtr_spec.MAX_REFERENCES} reference images can go into one "
+            f"generation; you chose {len(kept)} different ones. Remove "
+            f"{len(kept) - llmtr_spec.MAX_REFERENCES}."
+        )
+    for choice in kept:
+        if choice.mime_type and choice.mime_type not in GATEWAY_IMAGE_TYPES:
+            raise ReferenceProblem(
+                "Vector (SVG) images cannot be used as references; pick a raster image."
+            )
+    return kept
+
+
+def save_inputs(generation: Generation, choices: list[InputChoice]) -> None:
+    GenerationInput.objects.bulk_create(
+        GenerationInput(
+            generation=generation,
+            position=position,
+            role=choice.role,
+            upload=choice.upload,
+            image=choice.image,
+            url=choice.url,
+            sha256=(choice.upload or choice.image).sha256
+            if (choice.upload or choice.image)
+            else "",
+        )
+        for position, choice in enumerate(choices)
+    )
+
+
+# --- at run time ---------------------------------------------------------------------
+
+
+def _input_bytes(item: GenerationInput) -> tuple[bytes, str]:
+    source = item.upload or item.image
+    if source is None:
+        raise ReferenceProblem("An input image of this generation was deleted before it ran.")
+    with default_storage.open(source.file.name) as f:
+        return f.read(), source.mime_type
+
+
+def gateway_file_id(
+    client: LLMTRClient, *, content: bytes, mime_type: str, force: bool = False
+) -> str:
+    """The gateway file id for these bytes: reused within the window, else uploaded."""
+    sha = hashlib.sha256(content).hexdigest()
+    gateway = client.base_url
+    if not force:
+        fresh = GatewayFile.objects.filter(
+            gateway=gateway, sha256=sha, uploaded_at__gt=timezone.now() - FILE_REUSE_WINDOW
+        ).order_by("-uploaded_at")
+        row = fresh.first()
+        if row:
+            return row.file_id
+    extension = mime_type.split("/")[-1].replace("jpeg", "jpg")
+    uploaded = client.upload_file(content, filename=f"{sha[:16]}.{extension}", mime_type=mime_type)
+    GatewayFile.objects.create(
+        gateway=gateway, sha256=sha, file_id=uploaded.id, uploaded_at=timezone.now()
+    )
+    return uploaded.id
+
+
+def forget_gateway_files(client: LLMTRClient, generation: Generation) -> None:
+    """The gateway no longer knows some of our ids: drop them so they are re-uploaded."""
+    shas = [i.sha256 for i in generation.inputs.all() if i.sha256]
+    GatewayFile.objects.filter(Q(gateway=client.base_url) & Q(sha256__in=shas)).delete()
+
+
+def uses_gateway_files(generation: Generation) -> bool:
+    return (
+        generation.endpoint != llmtr_spec.EDITS_PATH
+        and generation.inputs.exclude(upload=None, image=None).exists()
+    )
+
+
+def prepare_body(
+    generation: Generation, client: LLMTRClient, *, force_upload: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the body to send, the body to record). They differ only where a data URL of
+    megabytes would otherwise be copied onto the row."""
+    body = dict(generation.request_body)
+    inputs = list(generation.inputs.select_related("upload", "image"))
+    if not inputs:
+        return body, body
+    if generation.endpoint == llmtr_spec.EDITS_PATH:
+        return _edit_body(body, inputs)
+    file_ids, urls = [], []
+    for item in inputs:
+        if item.url:
+            urls.append(item.url)
+            continue
+        content, mime = _input_bytes(item)
+        file_ids.append(
+            gateway_file_id(client, content=content, mime_type=mime, force=force_upload)
+        )
+    for key in llmtr_spec.REFERENCE_FIELDS:
+        body.pop(key, None)
+    if file_ids:
+        body["file_ids"] = list(dict.fromkeys(file_ids))
+    if urls:
+        body["image_urls"] = list(dict.fromkeys(urls))
+    return body, {**body, "image_urls": [_abbreviate(u) for u in urls]} if urls else body
+
+
+def _edit_body(body: dict[str, Any], inputs: list[GenerationInput]) -> tuple[dict, dict]:
+    images, recorded = [], []
+    for item in inputs:
+        if item.url:
+            url = item.url
+        else:
+            content, mime = _input_bytes(item)
+            url = f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
+        images.append({"type": "image_url", "url": url})
+        recorded.append({"type": "image_url", "url": _abbreviate(url)})
+    one = len(images) == 1
+    return {**body, "image": images[0] if one else images}, {
+        **body,
+        "image": recorded[0] if one else recorded,
+    }
+
+
+def _abbreviate(url: str) -> str:
+    if not url.startswith("data:"):
+        return url
+    head, _, data = url.partition(",")
+    return f"{head},<{len(data) * 3 // 4:,} bytes omitted>"
