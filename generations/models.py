@@ -173,6 +173,8 @@ class LedgerEntry(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     amount = models.DecimalField(**MONEY)
     basis = models.CharField(max_length=300, blank=True)
+    # The budget periods a reservation is held in, so its settlement lands there too.
+    periods = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

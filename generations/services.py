@@ -39,6 +39,7 @@ from llmtr import errors, pricing
 from llmtr import spec as llmtr_spec
 from llmtr.client import ImageResult, LLMTRClient, ResultImage
 from llmtr.validation import EDIT_FIELDS
+from teams import budgets
 from teams.services import team_of
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def generation_create(
     )
     team = team_of(user)
     with transaction.atomic():
+        held = budgets.reserve(team_id=team.pk if team else None, user_id=user.pk, amount=cost.usd)
         generation = Generation.objects.create(
             owner=user,
             team=team,
@@ -108,6 +110,7 @@ def generation_create(
             kind=LedgerEntry.Kind.RESERVATION,
             amount=cost.usd,
             basis=f"estimate: {cost.basis}",
+            periods=list(held.periods),
         )
         save_inputs(generation, inputs)
         transaction.on_commit(lambda: enqueue(generation.pk))
@@ -355,6 +358,12 @@ def _finish_failed(
 
 
 def _settle(generation: Generation, cost: pricing.Cost) -> None:
+    """Record the real cost and move the budget hold from reserved to spent."""
+    reservation = LedgerEntry.objects.filter(
+        generation=generation, kind=LedgerEntry.Kind.RESERVATION
+    ).first()
+    if reservation is not None:
+        budgets.settle(period_ids=reservation.periods, reserved=reservation.amount, cost=cost.usd)
     LedgerEntry.objects.create(
         generation=generation,
         team_id=generation.team_id,

@@ -30,3 +30,56 @@ class Membership(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+
+class Budget(models.Model):
+    """A spending limit per period, for the whole team (user empty) or one member."""
+
+    class Period(models.TextChoices):
+        MONTH = "month", "Monthly"
+        WEEK = "week", "Weekly"
+        DAY = "day", "Daily"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="budgets")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="budgets",
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    period = models.CharField(max_length=8, choices=Period.choices, default=Period.MONTH)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="one_budget_per_member"),
+            models.UniqueConstraint(
+                fields=["team"], condition=models.Q(user__isnull=True), name="one_team_budget"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.user or "team"
+        return f"{self.team}: {who} ${self.amount} {self.period}"
+
+
+class BudgetPeriod(models.Model):
+    """One period of a budget. Rows of past periods are kept as history."""
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="periods")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    limit = models.DecimalField(max_digits=14, decimal_places=2)
+    reserved = models.DecimalField(max_digits=20, decimal_places=10, default=0)
+    spent = models.DecimalField(max_digits=20, decimal_places=10, default=0)
+
+    class Meta:
+        ordering = ("-starts_at",)
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "starts_at"], name="one_row_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget} from {self.starts_at:%Y-%m-%d}"
