@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -86,6 +87,21 @@ def find_model(model_id: str) -> StudioModel | None:
     return _studio_model(entry) if entry else None
 
 
+_price_cache: dict[str, tuple[float, StudioModel | None]] = {}
+PRICE_CACHE_SECONDS = 30.0
+
+
+def model_for_settlement(model_id: str) -> StudioModel | None:
+    """find_model, remembered for half a minute per process: a worker settles
+    hundreds of generations a second against a catalog that changes hourly."""
+    cached = _price_cache.get(model_id)
+    if cached and time.monotonic() - cached[0] < PRICE_CACHE_SECONDS:
+        return cached[1]
+    model = find_model(model_id)
+    _price_cache[model_id] = (time.monotonic(), model)
+    return model
+
+
 def grouped_by_provider(models: list[StudioModel]) -> list[tuple[str, list[StudioModel]]]:
     groups: dict[str, list[StudioModel]] = {}
     for m in models:
@@ -139,3 +155,4 @@ def catalog_refresh_quietly() -> bool:
 
 def mark_retired(model_id: str) -> None:
     CatalogEntry.objects.filter(model_id=model_id).update(is_retired=True)
+    _price_cache.pop(model_id, None)

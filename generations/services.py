@@ -19,11 +19,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from generations import mirror
-from generations.catalog import StudioModel, find_model, mark_retired
+from generations.catalog import StudioModel, mark_retired, model_for_settlement
 from generations.gateway import gateway_client
 from generations.models import GeneratedImage, Generation, LedgerEntry
 from generations.references import (
@@ -173,14 +174,12 @@ def _claim(generation_id: int) -> _Claim | None:
             status=Generation.Status.RUNNING,
             attempts=F("attempts") + 1,
             lease_expires_at=lease,
+            started_at=Coalesce(F("started_at"), Value(now)),
         )
     )
     if not won:
         return None
     generation = Generation.objects.get(pk=generation_id)
-    if generation.started_at is None:
-        Generation.objects.filter(pk=generation_id).update(started_at=now)
-        generation.started_at = now
     return _Claim(generation, generation.attempts)
 
 
@@ -199,10 +198,6 @@ def generation_run(*, generation_id: int, client: LLMTRClient | None = None) -> 
             ),
         )
         return
-    if not connection.in_atomic_block:
-        # The gateway call can take minutes: don't hold a database connection per
-        # waiting thread (200 threads would exhaust PostgreSQL's connection limit).
-        connection.close()
     client = client or gateway_client()
     stored: list[str] = []
     try:
@@ -221,6 +216,13 @@ def generation_run(*, generation_id: int, client: LLMTRClient | None = None) -> 
         return
     if not _finish_succeeded(claim, result, images):
         mirror.delete_files(stored)
+
+
+def _release_db() -> None:
+    """Hand the connection back before waiting on the gateway, which can take minutes:
+    200 waiting threads must not hold 200 connections (PostgreSQL allows 100)."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _call(client: LLMTRClient, generation: Generation) -> ImageResult:
@@ -242,6 +244,7 @@ def _send(client: LLMTRClient, generation: Generation, *, force_upload: bool) ->
     except ReferenceProblem as exc:
         raise errors.InvalidRequest(str(exc), type="missing_input") from None
     generation.request_body = recorded
+    _release_db()
     if generation.endpoint == llmtr_spec.EDITS_PATH:
         return client.edit(body)
     return client.generate(body)
@@ -281,7 +284,7 @@ def _edit_inputs(generation: Generation) -> int:
 
 
 def _settlement(generation: Generation, result: ImageResult, images: int) -> pricing.Cost:
-    model = find_model(generation.model_id)
+    model = model_for_settlement(generation.model_id)
     spec = model.spec if model else llmtr_spec.get(generation.model_id)
     if spec is None:
         return pricing.Cost(

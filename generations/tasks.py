@@ -1,11 +1,22 @@
 """Thin tasks: an id in, the service does the work (style.md habit 4)."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from generations import catalog, services
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+# A database hiccup (connection limit, failover) must not lose the task: try again
+# with backoff. The claim makes a repeated run safe.
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=1,
+    retry_backoff_max=30,
+    max_retries=8,
+)
 def run_generation(generation_id: int) -> None:
     services.generation_run(generation_id=generation_id)
 

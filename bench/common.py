@@ -1,0 +1,52 @@
+"""What the benchmarks share: Django set-up on a chosen database, and reporting."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_BENCH_DB = "postgres://postgres@127.0.0.1:5432/studio_bench"
+
+
+def setup_django(database_url: str | None = None, **env: str) -> None:
+    """Configure Django for a benchmark process (before any model import)."""
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Create the benchmark database if it does not exist (PostgreSQL only)."""
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def report(name: str, value: float, unit: str, target: str, ok: bool) -> dict:
+    verdict = "MET" if ok else "MISSED"
+    print(f"  {name:<52} {value:>10.3f} {unit:<6} target {target:<14} {verdict}", flush=True)
+    return {"name": name, "value": value, "unit": unit, "target": target, "ok": ok}
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
