@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+pytest_plugins = ["tests.workers"]
+
 
 @pytest.fixture(scope="session")
 def emulator_server():

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def redis_url() -> str:
@@ -142,6 +142,8 @@ def wait_for(predicate, *, timeout: float, what: str, worker: Worker | None = No
         value = predicate()
         if value:
             return value
+        if worker and worker.process and worker.process.poll() is not None:
+            raise AssertionError(f"the worker exited while waiting for {what}:\n{worker.log()}")
         time.sleep(0.1)
     detail = f"\n--- worker log ---\n{worker.log()}" if worker else ""
     raise AssertionError(f"timed out after {timeout}s waiting for {what}{detail}")
