@@ -118,7 +118,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
         VAR_DIR / f"test-{os.getpid()}.sqlite3"
     )
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envint("DB_POOL_MAX", 20):
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envint(
+    "DB_POOL_MAX", 20
+):
     # One pool per process, shared by its threads: a worker with 200 threads waiting
     # on the gateway needs a connection only for its short claim and finish steps,
     # and must not open 200 (PostgreSQL's default limit is 100).

@@ -1,0 +1,37 @@
+"""Who may see a generation and its images: the owner and the admins of its team.
+
+Every view that shows or serves a generation goes through here; anybody else gets a
+404, so a stranger cannot even learn that the id exists.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import Http404
+
+from generations.models import GeneratedImage, Generation
+from teams.services import is_team_admin
+
+
+def can_view(user: AbstractBaseUser | AnonymousUser, generation: Generation) -> bool:
+    if not user.is_authenticated:
+        return False
+    if generation.owner_id == user.pk:
+        return True
+    return generation.team_id is not None and is_team_admin(user, generation.team_id)
+
+
+def get_generation_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Generation:
+    """The generation `pk` if `user` may see it, else Http404."""
+    generation = Generation.objects.filter(pk=pk).first()
+    if generation is None or not can_view(user, generation):
+        raise Http404("No such generation.")
+    return generation
+
+
+def get_image_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> GeneratedImage:
+    """The image `pk` if `user` may see its generation, else Http404."""
+    image = GeneratedImage.objects.select_related("generation").filter(pk=pk).first()
+    if image is None or not can_view(user, image.generation):
+        raise Http404("No such image.")
+    return image

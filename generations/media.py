@@ -1,0 +1,87 @@
+"""Images and thumbnails, served only to whoever may see their generation.
+
+Media never sits in a public folder: these views check access first, then stream the
+file from storage (or, on S3, redirect to a short-lived signed URL). An SVG is served
+under a policy that lets no script in it run, even if opened directly.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from generations.access import get_image_for_user
+from generations.models import GeneratedImage
+
+SVG = "image/svg+xml"
+# Inline style is how SVG files paint themselves; nothing else may load or run, and
+# `sandbox` gives the document an opaque origin should someone open it directly.
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+THUMB_TYPES = {"webp": "image/webp", "svg": SVG, "png": "image/png", "jpg": "image/jpeg"}
+
+
+@require_GET
+@login_required
+def image_original(request: HttpRequest, pk: int) -> HttpResponse:
+    image = get_image_for_user(request.user, pk)
+    return _serve(request, image, image.file.name, image.mime_type)
+
+
+@require_GET
+@login_required
+def image_thumb(request: HttpRequest, pk: int) -> HttpResponse:
+    image = get_image_for_user(request.user, pk)
+    name = image.thumbnail.name
+    mime = THUMB_TYPES.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+    return _serve(request, image, name, mime)
+
+
+def download_name(image: GeneratedImage, name: str) -> str:
+    """`studio-42-1-a-red-fox.png`: the generation, the image, the prompt's start."""
+    words = slugify(image.generation.prompt)[:40].strip("-")
+    extension = name.rsplit(".", 1)[-1] if "." in name else image.extension
+    stem = f"studio-{image.generation_id}-{image.index + 1}"
+    return f"{stem}-{words}.{extension}" if words else f"{stem}.{extension}"
+
+
+def _serve(request: HttpRequest, image: GeneratedImage, name: str, mime: str) -> HttpResponse:
+    if not name:
+        raise Http404("No such file.")
+    download = request.GET.get("download") == "1"
+    if settings.AWS_STORAGE_BUCKET_NAME:
+        return _signed_redirect(image, name, mime, download=download)
+    try:
+        handle = default_storage.open(name, "rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    response = FileResponse(
+        handle,
+        content_type=mime,
+        as_attachment=download,
+        filename=download_name(image, name) if download else "",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    if mime == SVG:
+        response["Content-Security-Policy"] = SVG_POLICY
+    return response
+
+
+def _signed_redirect(image: GeneratedImage, name: str, mime: str, *, download: bool):
+    """The bucket serves the bytes; we only say who may. An SVG is always sent as an
+    attachment from there, since the bucket cannot add our SVG policy header."""
+    disposition = "inline"
+    if download or mime == SVG:
+        disposition = f'attachment; filename="{download_name(image, name)}"'
+    url = default_storage.url(
+        name,
+        parameters={"ResponseContentType": mime, "ResponseContentDisposition": disposition},
+    )
+    response = redirect(url)
+    response["Cache-Control"] = "private, no-store"
+    return response

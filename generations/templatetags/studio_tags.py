@@ -1,0 +1,117 @@
+"""Small presentation helpers for the studio templates. Everything here returns
+plain text; the templates escape it (nothing is marked safe)."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django import template
+
+from generations.catalog import StudioModel
+from generations.models import Generation
+from llmtr import spec as llmtr_spec
+from llmtr.pricing import estimate
+
+register = template.Library()
+
+FOUR_PLACES = Decimal("0.0001")
+_URL = re.compile(r"(?:https?|wss?|ftp)://\S+", re.I)
+ENDPOINT_MEANING = {
+    llmtr_spec.GENERATIONS_PATH: (
+        "This model makes images from a prompt in the studio form (Gemini models also take "
+        "reference images there): use that instead of Edit."
+    ),
+    llmtr_spec.EDITS_PATH: "Editing an image works with the xAI Grok Imagine models: pick one.",
+}
+
+
+@register.filter
+def usd(value: Decimal | None) -> str:
+    """$0.0400: four places, rounded half up (the exact figure is on the detail page)."""
+    if value is None:
+        return "–"
+    return f"${Decimal(value).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP):,}"
+
+
+@register.filter
+def usd_exact(value: Decimal | None) -> str:
+    if value is None:
+        return "–"
+    exact = Decimal(value).normalize()
+    return f"${exact:,f}" if exact.as_tuple().exponent < -4 else usd(exact)
+
+
+@register.filter
+def short_price(model: StudioModel) -> str:
+    """The price in a few characters, for the model picker's options."""
+    price = model.price
+    if isinstance(price, llmtr_spec.PerToken):
+        # Token-priced: one image at the default options, so models can be compared.
+        usd = estimate(model.spec, prompt="", params={}, price=price).usd
+        return f"≈${usd.quantize(Decimal('0.001'), rounding=ROUND_HALF_UP)}/image"
+    return f"${price.usd.normalize():f}/image"
+
+
+@register.filter
+def model_name(model_id: str) -> str:
+    spec = llmtr_spec.get(model_id)
+    return spec.name if spec else model_id
+
+
+@register.filter
+def provider_name(provider: str) -> str:
+    return llmtr_spec.PROVIDER_NAMES.get(provider, provider.title())
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    whole = int(seconds)
+    if whole < 60:
+        return f"{seconds:.1f} s" if seconds < 10 else f"{whole} s"
+    return f"{whole // 60} min {whole % 60} s"
+
+
+@register.filter
+def without_urls(text: str) -> str:
+    """Gateway and network messages can quote a URL; none of those belong on a page."""
+    return _URL.sub("[link removed]", text or "")
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    """The request body for people: indented, long data URLs shortened."""
+    return json.dumps(_shorten(value), indent=2, ensure_ascii=False)
+
+
+def _shorten(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _shorten(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shorten(v) for v in value]
+    if isinstance(value, str) and value.startswith("data:") and len(value) > 80:
+        return f"{value[:48]}… ({len(value):,} characters)"
+    return value
+
+
+@register.filter
+def failure_advice(generation: Generation) -> str:
+    """What to do next, for failures whose way out the message alone doesn't say."""
+    details = (generation.error_details or {}).get("details") or {}
+    if generation.error_type == "unsupported_operation":
+        return ENDPOINT_MEANING.get(str(details.get("suggested_endpoint") or ""), "")
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def spend_this_month(context: template.Context) -> Decimal:
+    from generations.queries import month_start, user_spend
+
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return Decimal(0)
+    return user_spend(request.user, since=month_start())

@@ -1,0 +1,290 @@
+"""The studio pages: form -> service -> render, with the control flow in plain sight.
+
+HTMX requests get the partial they swap (`"studio/studio.html#name"`); the same views
+serve whole pages to a browser without JavaScript, so every flow works without it.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required as django_login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+from generations import queries
+from generations.access import can_view, get_generation_for_user
+from generations.catalog import StudioModel, available_models, find_model, grouped_by_provider
+from generations.forms import GenerationForm, kept_values
+from generations.services import generation_create
+from llmtr.pricing import Cost
+from llmtr.pricing import estimate as estimate_cost
+from teams.budgets import OverBudget
+from teams.services import membership_of
+
+log = logging.getLogger(__name__)
+
+STUDIO = "studio/studio.html"
+CARD = "studio/card.html"
+CATALOG_NUDGE_KEY = "studio:catalog-refresh-requested"
+REUSE_PROMPT_LIMIT = 2000  # longer prompts would make an unwieldy link
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def login_required(view):
+    """Django's login_required, except that an htmx request with an expired session
+    sends the whole page to the login form instead of swapping it into a fragment."""
+    plain = django_login_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.htmx and not request.user.is_authenticated:
+            current = request.htmx.current_url_abs_path or reverse("studio")
+            return HttpResponseClientRedirect(redirect_to_login(current).url)
+        return plain(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _pick_model(models: list[StudioModel], model_id: str | None) -> StudioModel | None:
+    return next((m for m in models if m.id == model_id), None)
+
+
+def _default_model(models: list[StudioModel], feed: list) -> StudioModel:
+    """The model of the user's latest generation if still offered, else the first."""
+    last = _pick_model(models, feed[0].model_id) if feed else None
+    return last or models[0]
+
+
+def _request_catalog_refresh() -> None:
+    """Queue a catalog refresh without waiting for it (at most once a minute)."""
+    if not cache.add(CATALOG_NUDGE_KEY, True, timeout=60):
+        return
+    from generations.tasks import refresh_catalog
+
+    try:
+        refresh_catalog.delay()
+    except Exception:  # broker errors vary by transport; beat refreshes it later anyway
+        log.exception("could not queue a catalog refresh")
+
+
+def _studio_context(request: HttpRequest, form: GenerationForm | None, **extra: Any) -> dict:
+    feed = extra.pop("feed", None)
+    if feed is None:
+        feed = queries.recent_generations(request.user)
+    context = {"form": form, "feed": feed, **extra} | _admin_context(request)
+    if form is not None:
+        context |= _fields_context(form)
+    return context
+
+
+def _is_team_admin(user) -> bool:
+    membership = membership_of(user)
+    return membership is not None and membership.is_admin
+
+
+def _admin_context(request: HttpRequest) -> dict:
+    return {"can_refresh_catalog": _is_team_admin(request.user)}
+
+
+def _fields_context(form: GenerationForm) -> dict:
+    model = form.studio_model
+    return {
+        "form": form,
+        "model": model,
+        "groups": grouped_by_provider(form.models),
+        "cost": _estimate(model, form.data if form.is_bound else form.initial),
+    }
+
+
+def _estimate(model: StudioModel, values) -> Cost:
+    """The cost of what the form holds, counting only the values the model takes."""
+    kept = kept_values(model, values)
+    params = {k: v for k, v in kept.items() if k not in ("model", "prompt") and v != ""}
+    return estimate_cost(model.spec, prompt=kept["prompt"], params=params, price=model.price)
+
+
+# --- the studio ----------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def studio(request: HttpRequest) -> HttpResponse:
+    """The studio page. Query parameters ("Reuse settings" links) preselect a model
+    and keep every value still valid for it."""
+    models = available_models()
+    feed = queries.recent_generations(request.user)
+    if not models:
+        _request_catalog_refresh()
+        context = {"form": None, "feed": feed, "catalog_loading": True}
+        return render(request, STUDIO, context | _admin_context(request))
+    model = _pick_model(models, request.GET.get("model")) or _default_model(models, feed)
+    initial = kept_values(model, request.GET) if request.GET else None
+    form = GenerationForm(model, initial=initial, models=models)
+    return render(request, STUDIO, _studio_context(request, form, feed=feed))
+
+
+@require_GET
+@login_required
+def studio_fields(request: HttpRequest) -> HttpResponse:
+    """The option fields of the model just picked, keeping the values still valid."""
+    models = available_models()
+    model = _pick_model(models, request.GET.get("model"))
+    if model is None:
+        return render(request, f"{STUDIO}#model-fields", {"missing_model": True})
+    form = GenerationForm(model, initial=kept_values(model, request.GET), models=models)
+    return render(request, f"{STUDIO}#model-fields", _fields_context(form))
+
+
+@require_GET
+@login_required
+def studio_estimate(request: HttpRequest) -> HttpResponse:
+    model = find_model(request.GET.get("model", ""))
+    if model is None:
+        return render(request, f"{STUDIO}#estimate", {"cost": None})
+    return render(request, f"{STUDIO}#estimate", {"cost": _estimate(model, request.GET)})
+
+
+@require_POST
+@login_required
+def generate(request: HttpRequest) -> HttpResponse:
+    models = available_models()
+    if not models:
+        _request_catalog_refresh()
+        messages.error(request, "No models yet: the catalog is loading. Try again in a moment.")
+        return redirect("studio")
+    data = request.POST
+    model = _pick_model(models, data.get("model"))
+    if model is None:
+        # Unknown or retired model: show the form for a model we have, with the
+        # prompt kept and the model field explaining what went wrong.
+        fallback = _default_model(models, [])
+        bound = {**kept_values(fallback, data), "model": data.get("model", "")}
+        form = GenerationForm(fallback, data=bound, models=models)
+        form.is_valid()
+        return _form_invalid(request, form)
+    # The no-JavaScript "Change model" button, or a picker that changed without the
+    # fields following (a submit faster than the swap): show the new model's fields,
+    # values kept, before spending anything.
+    switched = bool(data.get("fields_for")) and data["fields_for"] != model.id
+    if data.get("change_model") or switched:
+        form = GenerationForm(model, initial=kept_values(model, data), models=models)
+        notice = f"Showing the options of {model.name}."
+        if not data.get("change_model"):
+            notice = f"You switched to {model.name}. Check its options, then generate."
+        return _form_invalid(request, form, notice=notice)
+    form = GenerationForm(model, data=data, models=models)
+    if not form.is_valid():
+        return _form_invalid(request, form)
+    try:
+        generation = generation_create(
+            user=request.user,
+            model=model,
+            prompt=form.cleaned_data["prompt"],
+            params=form.cleaned_data["params"],
+        )
+    except OverBudget as exc:
+        form.add_error(None, str(exc))
+        return _form_invalid(request, form)
+    if request.htmx:
+        return render(request, "studio/generated.html", {"generation": generation})
+    messages.success(request, f"Queued on {model.name}: it is at the top of your feed.")
+    return redirect("studio")
+
+
+def _form_invalid(request: HttpRequest, form: GenerationForm, *, notice: str = "") -> HttpResponse:
+    context = _fields_context(form) | {"notice": notice}
+    if request.htmx:
+        # 200 so htmx swaps it; the form replaces itself instead of landing in the feed.
+        response = render(request, f"{STUDIO}#studio-form", context)
+        return reswap(retarget(response, "#studio-form"), "outerHTML")
+    status = 200 if notice else 422
+    return render(request, STUDIO, _studio_context(request, form, notice=notice), status=status)
+
+
+# --- generations ---------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def generation_card(request: HttpRequest, pk: int) -> HttpResponse:
+    """The feed card; while unfinished it polls this view, finished it stops."""
+    generation = get_generation_for_user(request.user, pk)
+    return render(request, CARD, {"generation": generation})
+
+
+@require_GET
+@login_required
+def generation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    generation = get_generation_for_user(request.user, pk)
+    parent = generation.parent
+    if parent is not None and not can_view(request.user, parent):
+        parent = None
+    children = [c for c in generation.children.all() if can_view(request.user, c)]
+    context = {
+        "generation": generation,
+        "images": list(generation.images.all()),
+        "parent": parent,
+        "children": children,
+        "model": find_model(generation.model_id),
+        "queue_wait": _seconds_between(generation.created_at, generation.started_at),
+        "reuse_url": _reuse_url(generation),
+    }
+    return render(request, "studio/detail.html", context)
+
+
+def _seconds_between(start, end) -> float | None:
+    return max(0.0, (end - start).total_seconds()) if start and end else None
+
+
+def _reuse_url(generation) -> str:
+    """The studio preloaded with this generation's model, options and prompt."""
+    query = {"model": generation.model_id, **(generation.params or {})}
+    if len(generation.prompt) <= REUSE_PROMPT_LIMIT:
+        query["prompt"] = generation.prompt
+    return f"{reverse('studio')}?{urlencode(query)}"
+
+
+@require_GET
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    before = request.GET.get("before", "")
+    valid = before.isdigit() and len(before) <= 18  # a tampered marker is page one
+    page, next_before = queries.history_page(request.user, before=int(before) if valid else None)
+    context = {
+        "generations": page,
+        "next_before": next_before,
+        "is_first_page": not before,
+        "spend_month": queries.user_spend(request.user, since=queries.month_start()),
+        "spend_total": queries.user_spend(request.user),
+    }
+    return render(request, "studio/history.html", context)
+
+
+# --- the catalog ---------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def catalog_refresh(request: HttpRequest) -> HttpResponse:
+    """Team admins may ask for a fresh model list; it is fetched in the background."""
+    if not _is_team_admin(request.user):
+        raise Http404
+    cache.delete(CATALOG_NUDGE_KEY)
+    _request_catalog_refresh()
+    messages.info(request, "The model catalog is being refreshed; reload in a few seconds.")
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("studio")

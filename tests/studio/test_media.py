@@ -1,0 +1,111 @@
+"""Media: streamed from private storage after the access check, with headers that
+keep the browser from sniffing types or running script inside an SVG."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def stored(name: str) -> bytes:
+    with default_storage.open(name) as handle:
+        return handle.read()
+
+
+def test_the_original_is_streamed_from_storage(owner_client, finished):
+    image = finished.images.get()
+    response = owner_client.get(reverse("image-original", args=[image.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"].startswith("private")
+    assert body(response) == stored(image.file.name)
+
+
+def test_the_thumbnail_is_a_webp(owner_client, finished):
+    image = finished.images.get()
+    response = owner_client.get(reverse("image-thumb", args=[image.pk]))
+    assert response["Content-Type"] == "image/webp"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert body(response) == stored(image.thumbnail.name)
+
+
+def test_a_download_is_an_attachment_with_a_sensible_name(owner_client, finished):
+    image = finished.images.get()
+    response = owner_client.get(reverse("image-original", args=[image.pk]), {"download": "1"})
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="studio-{finished.pk}-1-a-red-fox-in-snow.png"'
+    )
+
+
+@pytest.mark.parametrize("name", ["image-original", "image-thumb"])
+def test_an_svg_cannot_run_script(owner_client, vector, name):
+    image = vector.images.get()
+    response = owner_client.get(reverse(name, args=[image.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response["Content-Security-Policy"] == SVG_POLICY
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"<script" not in body(response)
+
+
+def test_a_raster_image_keeps_the_sites_policy(owner_client, finished):
+    response = owner_client.get(reverse("image-original", args=[finished.images.get().pk]))
+    assert "sandbox" not in response["Content-Security-Policy"]
+
+
+def test_a_file_missing_from_storage_is_a_404(owner_client, finished):
+    image = finished.images.get()
+    default_storage.delete(image.file.name)
+    assert owner_client.get(reverse("image-original", args=[image.pk])).status_code == 404
+
+
+def test_media_is_not_in_a_public_folder(settings):
+    assert not settings.MEDIA_URL or settings.MEDIA_URL == "/"
+    assert settings.STORAGES["default"]["OPTIONS"].get("base_url") is None
+
+
+@pytest.fixture
+def s3(settings, monkeypatch, media_root):
+    """Object storage: the view answers with a signed URL instead of the bytes. The
+    files stay local; only the storage's url() is S3Storage's."""
+    from django.core.files.storage import FileSystemStorage
+
+    settings.AWS_STORAGE_BUCKET_NAME = "studio-media"
+    calls: list[tuple[str, dict]] = []
+
+    def signed_url(self, name, parameters=None, expire=None, http_method=None):
+        calls.append((name, parameters or {}))
+        return f"https://studio-media.s3.example/{name}?X-Amz-Signature=abc"
+
+    monkeypatch.setattr(FileSystemStorage, "url", signed_url)
+    return calls
+
+
+def test_on_s3_the_owner_is_sent_to_a_signed_url(owner_client, finished, s3):
+    image = finished.images.get()
+    response = owner_client.get(reverse("image-original", args=[image.pk]))
+    assert response.status_code == 302
+    assert response.url.startswith("https://studio-media.s3.example/")
+    assert s3[0][0] == image.file.name
+    assert s3[0][1]["ResponseContentType"] == "image/png"
+
+
+def test_on_s3_an_svg_is_always_sent_as_an_attachment(owner_client, vector, s3):
+    owner_client.get(reverse("image-original", args=[vector.images.get().pk]))
+    assert s3[0][1]["ResponseContentDisposition"].startswith("attachment;")
+
+
+def test_on_s3_a_stranger_still_gets_a_404(login, stranger, finished, s3):
+    image = finished.images.get()
+    assert login(stranger).get(reverse("image-original", args=[image.pk])).status_code == 404
+    assert s3 == []
