@@ -1,0 +1,3 @@
+"""The gallery, comparisons and bulk actions."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Uploads, reference pickers, the try-on wizard and xAI edits."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The team admin dashboard."""
+
+urlpatterns: list = []
