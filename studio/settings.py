@@ -194,6 +194,7 @@ CATALOG_MAX_AGE_SECONDS = envint("CATALOG_MAX_AGE_SECONDS", 3600)
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT = "studio.broker:Transport"  # see studio/broker.py
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # How long an unacknowledged task waits before Redis hands it to another
         # worker; a killed worker's task comes back after this.
