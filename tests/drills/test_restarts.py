@@ -23,7 +23,7 @@ from django.conf import settings
 from generations import services
 from generations.catalog import catalog_refresh, find_model
 from generations.models import GeneratedImage, Generation, LedgerEntry
-from tests.workers import ROOT, _database_url, wait_for
+from tests.workers import ROOT, wait_for
 
 pytestmark = [pytest.mark.drill, pytest.mark.e2e]
 
