@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from generations import mirror
 from generations.catalog import StudioModel, mark_retired, model_for_settlement
+from generations.failures import describe_error
 from generations.gateway import gateway_client
 from generations.models import GeneratedImage, Generation, LedgerEntry
 from generations.references import (
@@ -375,25 +376,6 @@ def _settle(generation: Generation, cost: pricing.Cost) -> None:
         amount=cost.usd,
         basis=cost.basis[:300],
     )
-
-
-def describe_error(error: errors.LLMTRError, model_id: str) -> str:
-    """The gateway's failure as a plain sentence with the way out."""
-    if isinstance(error, errors.AuthError):
-        return "The studio's gateway key was refused. Your team admin has been told; nothing was charged."
-    if isinstance(error, errors.InsufficientBalance):
-        return "The team's gateway credit has run out. Ask your team admin to top it up; nothing was charged."
-    if isinstance(error, errors.ModelRetired):
-        replacement = error.replacement_model
-        tail = f" Use {replacement} instead." if replacement else ""
-        return f"{model_id} has been retired by its provider.{tail}"
-    if isinstance(error, errors.RateLimited):
-        return "The gateway is rate limiting requests right now and kept refusing after several tries. Try again in a minute."
-    if isinstance(error, errors.UpstreamError):
-        return "The image provider had trouble and kept failing after several tries. Try again shortly."
-    if isinstance(error, errors.ResponseTimeout):
-        return "The gateway did not answer in time. It may still have run (and billed) the request, so the studio did not send it again."
-    return error.message
 
 
 # --- sweep ---------------------------------------------------------------------------
