@@ -1,0 +1,189 @@
+"""An access sweep over every URL pattern of the project.
+
+Every pattern must be classified below; a new URL that isn't makes this test fail,
+so nobody can add a view without saying who may use it. Each object URL is then
+called, with GET and POST, as the owner, a stranger, a plain teammate and the admin
+of another team: everyone but the owner (and, where the product says so, the
+owner's team admin) gets a 404, never the object.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from generations import services
+from generations.catalog import find_model
+from generations.comparisons import comparison_create
+from generations.references import upload_create
+from teams.models import Membership, Team
+
+pytestmark = pytest.mark.django_db
+
+# URLs anyone may open, or that only ever show the caller's own things.
+OPEN = {
+    "accounts/login/", "admin/login/", "accounts/logout/", "accounts/password_change/",
+    "accounts/password_change/done/", "accounts/password_reset/", "accounts/password_reset/done/",
+    "accounts/reset/<uidb64>/<token>/", "accounts/reset/done/",
+}  # fmt: skip
+OWN_ONLY = {
+    "", "studio/fields", "studio/estimate", "generate", "history", "gallery", "gallery/bulk",
+    "gallery/zip", "compare", "uploads", "references/chip", "references/picker", "edit", "tryon",
+    "catalog/refresh",
+}  # fmt: skip
+TEAM_ADMIN_ONLY = {
+    "team/", "team/generations", "team/export.csv", "team/members", "team/budgets",
+    "team/gateway", "team/gateway/check", "team/members/<int:user_id>/role",
+    "team/members/<int:user_id>/remove",
+}  # fmt: skip
+# pattern -> (kind of object, may the owner's team admin see it?)
+OBJECT = {
+    "generations/<int:pk>": ("generation", True),
+    "generations/<int:pk>/card": ("generation", True),
+    "generations/<int:pk>/favourite": ("generation", False),
+    "generations/<int:pk>/delete": ("generation", False),
+    "gallery/tiles/<int:pk>": ("generation", True),
+    "media/images/<int:pk>/original": ("image", True),
+    "media/images/<int:pk>/thumb": ("image", True),
+    "media/uploads/<int:pk>/original": ("upload", True),
+    "media/uploads/<int:pk>/thumb": ("upload", True),
+    "compare/<int:pk>": ("comparison", True),
+    "compare/<int:pk>/generations/<int:generation_pk>": ("comparison-column", True),
+    "compare/<int:pk>/generations/<int:generation_pk>/retry": ("comparison-column", False),
+}
+
+
+def project_patterns(resolver=None, prefix: str = ""):
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from project_patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern)
+
+
+def test_every_url_pattern_is_classified():
+    unclassified = [
+        p
+        for p in project_patterns()
+        if not p.startswith("admin/") and p not in OPEN | OWN_ONLY | TEAM_ADMIN_ONLY | set(OBJECT)
+    ]
+    assert unclassified == []
+
+
+@pytest.fixture
+def things(owner, catalog, media_root, emulator, monkeypatch):
+    monkeypatch.setattr(services, "enqueue", lambda pk: None)
+    generation = services.generation_create(
+        user=owner, model=find_model("recraft/recraft-v2"), prompt="mine", params={}
+    )
+    services.generation_run(generation_id=generation.pk)
+    upload = upload_create(user=owner, data=_jpeg(), filename="me.jpg")
+    comparison = comparison_create(
+        user=owner,
+        prompt="compare me",
+        models=[find_model("recraft/recraft-v2"), find_model("google/imagen-4.0-generate-001")],
+    )
+    return {
+        "generation": {"pk": generation.pk},
+        "image": {"pk": generation.images.get().pk},
+        "upload": {"pk": upload.pk},
+        "comparison": {"pk": comparison.pk},
+        "comparison-column": {
+            "pk": comparison.pk,
+            "generation_pk": comparison.generations.first().pk,
+        },
+    }
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "orange").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def other_team_admin(db, django_user_model):
+    user = django_user_model.objects.create_user("other-admin", password="x")
+    Membership.objects.create(user=user, team=Team.objects.create(name="Other"), role="admin")
+    return user
+
+
+def url_for(pattern: str, values: dict) -> str:
+    url = "/" + pattern
+    for name, value in values.items():
+        url = url.replace(f"<int:{name}>", str(value))
+    return url
+
+
+@pytest.mark.parametrize("pattern", sorted(OBJECT))
+def test_only_the_owner_and_their_team_admin_reach_an_object(
+    pattern, things, client, owner, stranger, teammate, team_admin, other_team_admin
+):
+    kind, admin_may_see = OBJECT[pattern]
+    url = url_for(pattern, things[kind])
+
+    for outsider in (stranger, teammate, other_team_admin):
+        client.force_login(outsider)
+        # 405: the view takes no such method, refused before any object is looked up.
+        assert client.get(url).status_code in (404, 405), (url, outsider.username)
+        assert client.post(url).status_code in (404, 405), (url, outsider.username, "POST")
+        assert 404 in (client.get(url).status_code, client.post(url).status_code), url
+
+    client.force_login(team_admin)
+    expected = (200, 302, 405) if admin_may_see else (404, 405)
+    assert client.get(url).status_code in expected, (url, "team admin")
+
+    client.force_login(owner)
+    assert client.get(url).status_code in (200, 302, 405), (url, "owner")
+
+
+@pytest.mark.parametrize("pattern", sorted(TEAM_ADMIN_ONLY))
+def test_team_pages_are_for_team_admins_only(pattern, client, owner, stranger, team_admin):
+    url = url_for(pattern, {"user_id": owner.pk})
+    for outsider in (owner, stranger):  # the owner is a plain member of the team
+        client.force_login(outsider)
+        assert client.get(url).status_code in (404, 405), (url, outsider.username)
+        assert client.post(url).status_code in (404, 405), (url, outsider.username, "POST")
+        assert 404 in (client.get(url).status_code, client.post(url).status_code), url
+
+
+@pytest.mark.parametrize("pattern", sorted(OWN_ONLY | TEAM_ADMIN_ONLY | set(OBJECT)))
+def test_every_page_but_the_open_ones_asks_to_sign_in(pattern, client):
+    url = url_for(pattern, {"pk": 1, "generation_pk": 1, "user_id": 1})
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code in (302, 405), url
+        if response.status_code == 302:
+            assert response["Location"].startswith("/accounts/login/"), url
+
+
+def test_query_string_references_to_others_things_are_refused(things, client, stranger):
+    client.force_login(stranger)
+    image = things["image"]["pk"]
+    upload = things["upload"]["pk"]
+    for url in (
+        f"/edit?source=image:{image}",
+        f"/edit?source=upload:{upload}",
+        f"/references/chip?token=upload:{upload}",
+    ):
+        response = client.get(url)
+        assert response.status_code in (400, 404), url
+        assert b"mine" not in response.content, url
+    response = client.post("/gallery/zip", {"ids": [things["generation"]["pk"]]})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "pattern", sorted(p for p in OWN_ONLY | TEAM_ADMIN_ONLY | set(OBJECT) if p)
+)
+def test_every_post_needs_a_csrf_token(pattern, owner, team_admin, things):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(team_admin if pattern.startswith("team/") else owner)
+    url = url_for(pattern, {**things["comparison-column"], "user_id": owner.pk})
+
+    assert client.post(url).status_code in (403, 405), url
