@@ -20,8 +20,10 @@ from llmtr.spec import Field, SpecViolation
 
 # Keys a studio POST may carry besides the model's own option fields. `fields_for`
 # names the model the option fields were rendered for; `change_model` is the no-JS
-# "Change model" button (see views.generate).
+# "Change model" button (see views.generate). The reference keys are checked by
+# forms_inputs.References.
 BASE_KEYS = frozenset({"csrfmiddlewaretoken", "model", "prompt", "fields_for", "change_model"})
+REFERENCE_KEYS = frozenset({"references", "reference_url", "remove_reference"})
 PROVIDER_DEFAULT = "Provider default"
 _VALUE_NAMES = {"webp": "WebP"}  # how a value reads in a sentence, where not upper case
 
@@ -164,7 +166,7 @@ class GenerationForm(forms.Form):
         return cleaned
 
     def _reject_unknown_keys(self) -> None:
-        allowed = BASE_KEYS | set(self.option_names)
+        allowed = BASE_KEYS | REFERENCE_KEYS | set(self.option_names)
         unknown = sorted(k for k in (self.data or {}) if k not in allowed)
         if unknown:
             names = ", ".join(unknown)

@@ -25,6 +25,8 @@ from generations import queries
 from generations.access import can_view, get_generation_for_user
 from generations.catalog import StudioModel, available_models, find_model, grouped_by_provider
 from generations.forms import GenerationForm, kept_values
+from generations.forms_inputs import References, reference_tokens
+from generations.references import ReferenceProblem
 from generations.services import generation_create
 from llmtr.pricing import Cost
 from llmtr.pricing import estimate as estimate_cost
@@ -61,9 +63,14 @@ def _pick_model(models: list[StudioModel], model_id: str | None) -> StudioModel 
     return next((m for m in models if m.id == model_id), None)
 
 
-def _default_model(models: list[StudioModel], feed: list) -> StudioModel:
-    """The model of the user's latest generation if still offered, else the first."""
+def _default_model(
+    models: list[StudioModel], feed: list, *, references: bool = False
+) -> StudioModel:
+    """The model of the user's latest generation if still offered, else the first;
+    with references attached, the first of those that take them."""
     last = _pick_model(models, feed[0].model_id) if feed else None
+    if references and not (last and last.spec.takes_references):
+        last = next((m for m in models if m.spec.takes_references), last)
     return last or models[0]
 
 
@@ -79,13 +86,15 @@ def _request_catalog_refresh() -> None:
         log.exception("could not queue a catalog refresh")
 
 
-def _studio_context(request: HttpRequest, form: GenerationForm | None, **extra: Any) -> dict:
+def _studio_context(
+    request: HttpRequest, form: GenerationForm | None, refs: References | None = None, **extra: Any
+) -> dict:
     feed = extra.pop("feed", None)
     if feed is None:
         feed = queries.recent_generations(request.user)
     context = {"form": form, "feed": feed, **extra} | _admin_context(request)
     if form is not None:
-        context |= _fields_context(form)
+        context |= _fields_context(form, refs)
     return context
 
 
@@ -98,14 +107,24 @@ def _admin_context(request: HttpRequest) -> dict:
     return {"can_refresh_catalog": _is_team_admin(request.user)}
 
 
-def _fields_context(form: GenerationForm) -> dict:
+def _fields_context(form: GenerationForm, refs: References | None = None) -> dict:
     model = form.studio_model
     return {
         "form": form,
         "model": model,
         "groups": grouped_by_provider(form.models),
         "cost": _estimate(model, form.data if form.is_bound else form.initial),
+        "refs": refs.display() if refs is not None else None,
     }
+
+
+def _references(request: HttpRequest, model: StudioModel, data, *, split=False) -> References:
+    """The reference chips a studio request carries (see forms_inputs.References)."""
+    tokens = reference_tokens(data.getlist("references"), split=split)
+    if data.get("remove_reference"):
+        tokens = [t for t in tokens if t != data["remove_reference"]]
+    files = request.FILES.getlist("reference_files") if request.method == "POST" else []
+    return References(request.user, model, tokens, url=data.get("reference_url", ""), files=files)
 
 
 def _estimate(model: StudioModel, values) -> Cost:
@@ -129,10 +148,14 @@ def studio(request: HttpRequest) -> HttpResponse:
         _request_catalog_refresh()
         context = {"form": None, "feed": feed, "catalog_loading": True}
         return render(request, STUDIO, context | _admin_context(request))
-    model = _pick_model(models, request.GET.get("model")) or _default_model(models, feed)
+    wants_references = bool(request.GET.get("references"))
+    model = _pick_model(models, request.GET.get("model")) or _default_model(
+        models, feed, references=wants_references
+    )
     initial = kept_values(model, request.GET) if request.GET else None
     form = GenerationForm(model, initial=initial, models=models)
-    return render(request, STUDIO, _studio_context(request, form, feed=feed))
+    refs = _references(request, model, request.GET, split=True)
+    return render(request, STUDIO, _studio_context(request, form, refs, feed=feed))
 
 
 @require_GET
@@ -144,7 +167,8 @@ def studio_fields(request: HttpRequest) -> HttpResponse:
     if model is None:
         return render(request, f"{STUDIO}#model-fields", {"missing_model": True})
     form = GenerationForm(model, initial=kept_values(model, request.GET), models=models)
-    return render(request, f"{STUDIO}#model-fields", _fields_context(form))
+    refs = _references(request, model, request.GET)
+    return render(request, f"{STUDIO}#model-fields", _fields_context(form, refs))
 
 
 @require_GET
@@ -173,44 +197,60 @@ def generate(request: HttpRequest) -> HttpResponse:
         bound = {**kept_values(fallback, data), "model": data.get("model", "")}
         form = GenerationForm(fallback, data=bound, models=models)
         form.is_valid()
-        return _form_invalid(request, form)
+        return _form_invalid(request, form, refs=_references(request, fallback, data))
     # The no-JavaScript "Change model" button, or a picker that changed without the
     # fields following (a submit faster than the swap): show the new model's fields,
     # values kept, before spending anything.
+    refs = _references(request, model, data)
     switched = bool(data.get("fields_for")) and data["fields_for"] != model.id
-    if data.get("change_model") or switched:
+    if data.get("change_model") or data.get("remove_reference") or switched:
         form = GenerationForm(model, initial=kept_values(model, data), models=models)
         notice = f"Showing the options of {model.name}."
-        if not data.get("change_model"):
+        if data.get("remove_reference"):
+            notice = "Reference removed."
+        elif not data.get("change_model"):
             notice = f"You switched to {model.name}. Check its options, then generate."
-        return _form_invalid(request, form, notice=notice)
+        return _form_invalid(request, form, notice=notice, refs=refs)
     form = GenerationForm(model, data=data, models=models)
-    if not form.is_valid():
-        return _form_invalid(request, form)
+    form_valid = form.is_valid()  # both checked, so every error shows at once
+    if not (refs.is_valid() and form_valid):
+        return _form_invalid(request, form, refs=refs)
     try:
         generation = generation_create(
             user=request.user,
             model=model,
             prompt=form.cleaned_data["prompt"],
             params=form.cleaned_data["params"],
+            kind=refs.kind,
+            inputs=refs.choices,
         )
     except OverBudget as exc:
         form.add_error(None, str(exc))
-        return _form_invalid(request, form)
+        return _form_invalid(request, form, refs=refs)
+    except ReferenceProblem as exc:
+        refs.add_error(str(exc))
+        return _form_invalid(request, form, refs=refs)
     if request.htmx:
         return render(request, "studio/generated.html", {"generation": generation})
     messages.success(request, f"Queued on {model.name}: it is at the top of your feed.")
     return redirect("studio")
 
 
-def _form_invalid(request: HttpRequest, form: GenerationForm, *, notice: str = "") -> HttpResponse:
-    context = _fields_context(form) | {"notice": notice}
+def _form_invalid(
+    request: HttpRequest,
+    form: GenerationForm,
+    *,
+    notice: str = "",
+    refs: References | None = None,
+) -> HttpResponse:
+    context = _fields_context(form, refs) | {"notice": notice}
     if request.htmx:
         # 200 so htmx swaps it; the form replaces itself instead of landing in the feed.
         response = render(request, f"{STUDIO}#studio-form", context)
         return reswap(retarget(response, "#studio-form"), "outerHTML")
     status = 200 if notice else 422
-    return render(request, STUDIO, _studio_context(request, form, notice=notice), status=status)
+    context = _studio_context(request, form, refs, notice=notice)
+    return render(request, STUDIO, context, status=status)
 
 
 # --- generations ---------------------------------------------------------------------

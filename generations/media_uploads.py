@@ -1,0 +1,67 @@
+"""Uploaded photos, served only to their owner and the admins of the owner's team.
+
+The same rules as `generations.media`: the access check comes first, then the bytes
+stream from private storage (or, on S3, a short-lived signed URL), never from a public
+folder. Uploads are always raster (checked and re-encoded by `photos.clean_photo`).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET
+
+from generations.models import Upload
+from teams.services import is_team_admin
+
+
+def can_view_upload(user: AbstractBaseUser | AnonymousUser, upload: Upload) -> bool:
+    if not user.is_authenticated:
+        return False
+    if upload.owner_id == user.pk:
+        return True
+    return upload.team_id is not None and is_team_admin(user, upload.team_id)
+
+
+def get_upload_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Upload:
+    """The upload `pk` if `user` may see it, else Http404."""
+    upload = Upload.objects.filter(pk=pk).first()
+    if upload is None or not can_view_upload(user, upload):
+        raise Http404("No such photo.")
+    return upload
+
+
+@require_GET
+@login_required
+def upload_original(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_upload_for_user(request.user, pk)
+    return _serve(upload.file.name, upload.mime_type)
+
+
+@require_GET
+@login_required
+def upload_thumb(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_upload_for_user(request.user, pk)
+    return _serve(upload.thumbnail.name, "image/webp")
+
+
+def _serve(name: str, mime: str) -> HttpResponse:
+    if not name:
+        raise Http404("No such file.")
+    if settings.AWS_STORAGE_BUCKET_NAME:
+        url = default_storage.url(name, parameters={"ResponseContentType": mime})
+        response = redirect(url)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    try:
+        handle = default_storage.open(name, "rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    response = FileResponse(handle, content_type=mime)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
