@@ -1,7 +1,7 @@
 """Images and thumbnails, served only to whoever may see their generation.
 
 Media never sits in a public folder: these views check access first, then stream the
-file from storage (or, on S3, redirect to a short-lived signed URL). An SVG is served
+file from storage (or, on S3 with MEDIA_REDIRECT, redirect to a short-lived signed URL). An SVG is served
 under a policy that lets no script in it run, even if opened directly.
 """
 
@@ -53,7 +53,7 @@ def _serve(request: HttpRequest, image: GeneratedImage, name: str, mime: str) ->
     if not name:
         raise Http404("No such file.")
     download = request.GET.get("download") == "1"
-    if settings.AWS_STORAGE_BUCKET_NAME:
+    if settings.MEDIA_REDIRECT:
         return _signed_redirect(image, name, mime, download=download)
     try:
         handle = default_storage.open(name, "rb")

@@ -52,7 +52,7 @@ def upload_thumb(request: HttpRequest, pk: int) -> HttpResponse:
 def _serve(name: str, mime: str) -> HttpResponse:
     if not name:
         raise Http404("No such file.")
-    if settings.AWS_STORAGE_BUCKET_NAME:
+    if settings.MEDIA_REDIRECT:
         url = default_storage.url(name, parameters={"ResponseContentType": mime})
         response = redirect(url)
         response["Cache-Control"] = "private, no-store"

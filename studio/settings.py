@@ -173,6 +173,14 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
     }
+# On S3, media is streamed through the access-checked views by default, which works
+# wherever the web processes reach the bucket. MEDIA_REDIRECT=1 sends browsers to
+# short-lived signed URLs instead (less traffic through the studio); the bucket's
+# endpoint must then be reachable from browsers, and its origin is allowed in CSP.
+MEDIA_REDIRECT = bool(AWS_STORAGE_BUCKET_NAME) and envbool("MEDIA_REDIRECT", False)
+MEDIA_ORIGIN = (
+    env("AWS_S3_ENDPOINT_URL") or f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"
+).rstrip("/")
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

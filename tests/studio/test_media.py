@@ -81,6 +81,8 @@ def s3(settings, monkeypatch, media_root):
     from django.core.files.storage import FileSystemStorage
 
     settings.AWS_STORAGE_BUCKET_NAME = "studio-media"
+    settings.MEDIA_REDIRECT = True
+    settings.MEDIA_ORIGIN = "https://studio-media.s3.example"
     calls: list[tuple[str, dict]] = []
 
     def signed_url(self, name, parameters=None, expire=None, http_method=None):
@@ -109,3 +111,24 @@ def test_on_s3_a_stranger_still_gets_a_404(login, stranger, finished, s3):
     image = finished.images.get()
     assert login(stranger).get(reverse("image-original", args=[image.pk])).status_code == 404
     assert s3 == []
+
+
+def test_on_s3_the_page_policy_allows_images_from_the_bucket_only(owner_client, s3):
+    policy = owner_client.get(reverse("studio"))["Content-Security-Policy"]
+    img_src = next(d for d in policy.split(";") if d.strip().startswith("img-src"))
+    assert "https://studio-media.s3.example" in img_src
+    assert "https://studio-media.s3.example" not in policy.replace(img_src, "")
+
+
+def test_on_s3_without_redirects_the_bytes_are_streamed_through_the_view(
+    owner_client, finished, s3, settings
+):
+    settings.MEDIA_REDIRECT = False
+    image = finished.images.get()
+
+    response = owner_client.get(reverse("image-original", args=[image.pk]))
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert s3 == []  # no signed URL was made
+    assert "s3.example" not in response["Content-Security-Policy"]
