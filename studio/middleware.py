@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+
 # No inline script or style anywhere: templates load static files only, so a prompt
 # or revised prompt that slipped past escaping still could not run.
 def content_security_policy() -> str:
