@@ -1,0 +1,95 @@
+"""Fixtures for the team pages: generations with a cost, written straight to the
+database (the worker's path is tested elsewhere), and clients for each role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from generations import services
+from generations.models import Generation, LedgerEntry
+from teams import actions
+from teams.services import team_of
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Users are made in nearly every test here; the real hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def no_broker(monkeypatch):
+    """No worker here: record what would be queued instead."""
+    sent: dict[str, list[int]] = {"generations": [], "checks": []}
+    monkeypatch.setattr(services, "enqueue", sent["generations"].append)
+    monkeypatch.setattr(actions, "enqueue_check", sent["checks"].append)
+    return sent
+
+
+@pytest.fixture
+def add_generation(db):
+    """add_generation(user, cost="0.04", at=..., status=..., ...): a finished generation
+    with its settlement in the ledger, as the worker leaves it."""
+
+    def add(
+        user,
+        *,
+        cost: str | None = "0.04",
+        model_id: str = "recraft/recraft-v4",
+        status: str = Generation.Status.SUCCEEDED,
+        at: datetime | None = None,
+        error_type: str = "",
+        error_message: str = "",
+        kind: str = Generation.Kind.TEXT,
+    ) -> Generation:
+        team = team_of(user)
+        generation = Generation.objects.create(
+            owner=user,
+            team=team,
+            kind=kind,
+            status=status,
+            model_id=model_id,
+            provider=model_id.split("/")[0],
+            prompt="a kite over the sea",
+            estimated_cost=Decimal(cost or "0.04"),
+            cost=None if cost is None else Decimal(cost),
+            error_type=error_type,
+            error_message=error_message,
+        )
+        if at is not None:  # created_at is auto_now_add: move it afterwards
+            Generation.objects.filter(pk=generation.pk).update(created_at=at)
+            generation.created_at = at
+        if cost is not None:
+            LedgerEntry.objects.create(
+                generation=generation,
+                team=team,
+                user=user,
+                kind=LedgerEntry.Kind.SETTLEMENT,
+                amount=Decimal(cost),
+            )
+        return generation
+
+    return add
+
+
+@pytest.fixture
+def login(client):
+    def as_user(user):
+        client.force_login(user)
+        return client
+
+    return as_user
+
+
+@pytest.fixture
+def admin_client(login, team_admin):
+    return login(team_admin)
+
+
+@pytest.fixture
+def now():
+    return timezone.now()

@@ -1,0 +1,158 @@
+"""Members and roles: add an existing user or a new one, change roles, remove; the
+team always keeps an admin."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from teams.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+MEMBERS = reverse("team-members")
+
+
+def role_url(user) -> str:
+    return reverse("team-member-role", args=[user.pk])
+
+
+def remove_url(user) -> str:
+    return reverse("team-member-remove", args=[user.pk])
+
+
+def test_it_lists_the_members_with_their_roles(admin_client, owner, teammate, team_admin):
+    page = admin_client.get(MEMBERS).content.decode()
+    for user in (owner, teammate, team_admin):
+        assert f'data-member="{user.username}"' in page
+    assert "Only admin" in page  # the one admin cannot be removed from here
+
+
+def test_an_admin_adds_an_existing_user_by_username(admin_client, owner, django_user_model):
+    loner = django_user_model.objects.create_user(username="loner", password="pw")
+
+    response = admin_client.post(MEMBERS, {"username": "loner", "role": "member"})
+
+    assert response.status_code == 302
+    assert Membership.objects.get(user=loner).team == owner.membership.team
+    assert "loner joined the team as member" in admin_client.get(MEMBERS).content.decode()
+
+
+def test_an_admin_creates_a_new_user_with_a_password(admin_client, owner, client):
+    response = admin_client.post(
+        MEMBERS, {"username": "newbie", "password": "violet kites at dawn", "role": "admin"}
+    )
+
+    assert response.status_code == 302
+    newbie = get_user_model().objects.get(username="newbie")
+    assert newbie.check_password("violet kites at dawn")
+    assert newbie.membership.role == "admin"
+    assert newbie.membership.team == owner.membership.team
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"username": "ghost", "role": "member"},
+            "There is no user called ghost. To create one, give a password too.",
+        ),
+        ({"username": "ghost", "password": "short", "role": "member"}, "too short"),
+        ({"username": "ghost", "password": "password123", "role": "member"}, "too common"),
+        ({"username": "stranger", "role": "member"}, "stranger is already on a team"),
+        ({"username": "teammate", "role": "member"}, "teammate is already on a team"),
+        ({"username": "bad name!", "role": "member"}, "Enter a valid username"),
+        (
+            {"username": "ghost", "password": "violet kites at dawn", "role": "owner"},
+            "Select a valid choice",
+        ),
+        ({"username": "", "role": "member"}, "This field is required"),
+    ],
+)
+def test_a_rejected_addition_says_why_and_changes_nothing(
+    admin_client, stranger, teammate, data, message
+):
+    before = (get_user_model().objects.count(), Membership.objects.count())
+
+    response = admin_client.post(MEMBERS, data)
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert message in page.replace("&#x27;", "'")
+    assert f'value="{data["username"]}"' in page if data["username"] else True  # kept
+    assert 'type="password" name="password" value=' not in page  # a password is never echoed
+    assert (get_user_model().objects.count(), Membership.objects.count()) == before
+    stranger.membership.refresh_from_db()
+    assert stranger.membership.team != teammate.membership.team
+
+
+def test_an_admin_makes_a_member_admin_and_back(admin_client, owner):
+    admin_client.post(role_url(owner), {"role": "admin"})
+    owner.membership.refresh_from_db()
+    assert owner.membership.role == "admin"
+
+    admin_client.post(role_url(owner), {"role": "member"})
+    owner.membership.refresh_from_db()
+    assert owner.membership.role == "member"
+
+
+def test_the_last_admin_cannot_be_demoted(admin_client, team_admin):
+    response = admin_client.post(role_url(team_admin), {"role": "member"}, follow=True)
+
+    assert (
+        "boss is the team&#x27;s only admin: make someone else admin first."
+        in response.content.decode()
+    )
+    team_admin.membership.refresh_from_db()
+    assert team_admin.membership.role == "admin"
+
+
+def test_the_last_admin_cannot_be_removed(admin_client, team_admin):
+    response = admin_client.post(remove_url(team_admin), follow=True)
+
+    assert "only admin" in response.content.decode()
+    assert Membership.objects.filter(user=team_admin).exists()
+
+
+def test_an_admin_with_another_admin_may_step_down(admin_client, owner, team_admin):
+    Membership.objects.filter(user=owner).update(role="admin")
+
+    response = admin_client.post(role_url(team_admin), {"role": "member"})
+
+    assert response.status_code == 302 and response.url == reverse("studio")
+    assert admin_client.get(reverse("team-dashboard")).status_code == 404
+
+
+def test_removing_a_member_keeps_their_generations_in_the_teams_history(
+    admin_client, owner, add_generation
+):
+    generation = add_generation(owner, cost="0.25")
+    team = owner.membership.team
+
+    response = admin_client.post(remove_url(owner))
+
+    assert response.status_code == 302
+    assert not Membership.objects.filter(user=owner).exists()
+    generation.refresh_from_db()
+    assert generation.team == team
+    page = admin_client.get(reverse("team-dashboard")).content.decode()
+    assert "Left the team" in page and "$0.2500" in page
+
+
+def test_a_tampered_role_or_a_stranger_changes_nothing(admin_client, owner, stranger):
+    admin_client.post(role_url(owner), {"role": "superuser"})
+    admin_client.post(role_url(stranger), {"role": "admin"})
+    admin_client.post(remove_url(stranger))
+
+    owner.membership.refresh_from_db()
+    stranger.membership.refresh_from_db()
+    assert owner.membership.role == "member"
+    assert stranger.membership.role == "member"
+    page = admin_client.get(MEMBERS).content.decode()
+    assert "That person is not on the team." in page
+
+
+def test_the_role_and_remove_pages_take_only_posts(admin_client, owner):
+    assert admin_client.get(role_url(owner)).status_code == 405
+    assert admin_client.get(remove_url(owner)).status_code == 405
