@@ -108,7 +108,6 @@ class Generation(models.Model):
                 name="gen_owner_favourites",
                 condition=Q(favourite=True),
             ),
-            models.Index(fields=["team", "created_at"], name="gen_team_created"),
             models.Index(
                 fields=["status", "enqueued_at"],
                 name="gen_unfinished",
@@ -220,7 +219,10 @@ class LedgerEntry(models.Model):
         RESERVATION = "reservation", "Reservation"
         SETTLEMENT = "settlement", "Settlement"
 
-    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="ledger")
+    # Money spent stays spent: deleting a generation keeps its ledger rows.
+    generation = models.ForeignKey(
+        Generation, on_delete=models.SET_NULL, null=True, blank=True, related_name="ledger"
+    )
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -234,7 +236,13 @@ class LedgerEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["generation", "kind"], name="ledger_once_per_kind")
         ]
-        indexes = [models.Index(fields=["team", "kind", "created_at"], name="ledger_team_period")]
+        indexes = [
+            models.Index(fields=["team", "kind", "created_at"], name="ledger_team_period"),
+            # Every page's header shows the user's spend this month.
+            models.Index(
+                fields=["user", "kind", "created_at"], include=["amount"], name="ledger_user_spend"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} for generation {self.generation_id}"

@@ -160,3 +160,22 @@ def test_concurrent_submits_never_pass_a_budget_that_fits_five(owner, catalog):
     assert outcomes.count("refused") == 15
     assert Generation.objects.count() == 5
     assert budgets.current_period(Budget.objects.get()).reserved == Decimal("0.20")
+
+
+@pytest.mark.django_db
+def test_deleting_a_generation_keeps_what_it_cost(owner, catalog, media_root):
+    from generations.deletion import generations_delete
+    from generations.queries import user_spend
+
+    budget = team_budget(owner, "1.00")
+    generation = submit(owner, n=2)
+    services.generation_run(generation_id=generation.pk)
+    spent = user_spend(owner)
+    assert spent == Decimal("0.08")
+
+    generations_delete(user=owner, ids=[generation.pk])
+
+    assert not Generation.objects.filter(pk=generation.pk).exists()
+    assert user_spend(owner) == spent
+    assert LedgerEntry.objects.filter(kind="settlement").aggregate(s=Sum("amount"))["s"] == spent
+    assert budgets.current_period(budget).spent == spent
