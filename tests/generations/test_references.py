@@ -300,3 +300,23 @@ def test_the_gateways_unsupported_operation_is_kept_with_its_hint(owner, source_
     assert generation.error_type == "unsupported_operation"
     assert "file_ids" in generation.error_hint
     assert generation.error_details["details"]["suggested_endpoint"] == "/v1/images/generations"
+
+
+def test_the_card_and_detail_of_such_a_failure_offer_the_right_flow(
+    owner, owner_client, source_image, emulator
+):
+    generation = services.generation_create(
+        user=owner,
+        model=find_model("google/gemini-3.1-flash-image"),
+        prompt="x",
+        params={},
+        kind=Generation.Kind.EDIT,
+        inputs=[InputChoice(role="source", image=source_image)],
+        endpoint="/v1/images/edits",
+    )
+    run(generation)
+
+    for url in (f"/generations/{generation.pk}/card", f"/generations/{generation.pk}"):
+        html = owner_client.get(url).content.decode()
+        assert "Use the image as a reference in the studio" in html, url
+        assert f"references=image%3A{source_image.pk}" in html, url
