@@ -101,7 +101,9 @@ def _process_raster(data: bytes) -> Mirrored:
 
 
 def _thumbnail(image: Image.Image) -> Image.Image:
-    mode = "RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB"
+    # Alpha only where there is some: an RGBA WebP costs far more to encode.
+    has_alpha = image.mode in ("RGBA", "LA") or "transparency" in image.info
+    mode = "RGBA" if has_alpha else "RGB"
     thumb = image.convert(mode) if image.mode != mode else image
     # A box reduce by a whole factor first is several times cheaper than resampling
     # the full image, and looks the same at thumbnail size.

@@ -218,6 +218,8 @@ def prepare_body(
     """(the body to send, the body to record). They differ only where a data URL of
     megabytes would otherwise be copied onto the row."""
     body = dict(generation.request_body)
+    if generation.kind == Generation.Kind.TEXT:
+        return body, body  # text to image takes no inputs: no query for them
     inputs = list(generation.inputs.select_related("upload", "image"))
     if not inputs:
         return body, body

@@ -12,6 +12,8 @@ add images twice or settle twice.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -200,9 +202,26 @@ def generation_run(*, generation_id: int, client: LLMTRClient | None = None) -> 
         )
         return
     client = client or gateway_client()
-    stored: list[str] = []
     try:
         result = _call(client, generation)
+    except errors.LLMTRError as exc:
+        _finish_failed(claim, exc)
+        return
+    # Once the gateway has answered, what is left is CPU and short I/O. Only a few
+    # threads do it at a time: hundreds woken at once would mostly queue for the GIL,
+    # each losing its place again at every release, and all would finish late.
+    with _result_slots:
+        _keep_results(claim, client, result)
+
+
+_result_slots = threading.BoundedSemaphore(int(os.environ.get("RESULT_CONCURRENCY", "8")))
+
+
+def _keep_results(claim: _Claim, client: LLMTRClient, result: ImageResult) -> None:
+    """Mirror every image and finish the generation (or fail it, keeping no files)."""
+    generation = claim.generation
+    stored: list[str] = []
+    try:
         images = [
             _mirror_one(client, item, generation, index, stored)
             for index, item in enumerate(result.images)

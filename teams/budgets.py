@@ -65,12 +65,9 @@ def current_period(budget: Budget, at: datetime | None = None) -> BudgetPeriod:
 def budgets_for(*, team_id: int | None, user_id: int) -> list[Budget]:
     if team_id is None:
         return []
+    rows = Budget.objects.filter(Q(user_id=user_id) | Q(user__isnull=True), team_id=team_id)
     # The member's own budget first: its message is the more useful one.
-    return list(
-        Budget.objects.filter(team_id=team_id)
-        .filter(Q(user_id=user_id) | Q(user__isnull=True))
-        .order_by(F("user_id").desc(nulls_last=True))
-    )
+    return sorted(rows, key=lambda b: b.user_id is None)
 
 
 @dataclass(frozen=True)
