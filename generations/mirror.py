@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 import secrets
 import threading
@@ -17,6 +16,7 @@ import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
@@ -51,7 +51,7 @@ class Mirrored:
 # Decoding is CPU and memory work: with hundreds of calls in flight, let only a few
 # images decode at once. More would not finish sooner on a few cores, and each holds
 # its full-size pixels in memory meanwhile.
-_decode_slots = threading.BoundedSemaphore(int(os.environ.get("MIRROR_CONCURRENCY", "4")))
+_decode_slots = threading.BoundedSemaphore(settings.MIRROR_CONCURRENCY)
 
 
 def process(data: bytes) -> Mirrored:

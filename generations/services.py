@@ -12,7 +12,6 @@ add images twice or settle twice.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -214,7 +213,7 @@ def generation_run(*, generation_id: int, client: LLMTRClient | None = None) -> 
         _keep_results(claim, client, result)
 
 
-_result_slots = threading.BoundedSemaphore(int(os.environ.get("RESULT_CONCURRENCY", "8")))
+_result_slots = threading.BoundedSemaphore(settings.RESULT_CONCURRENCY)
 
 
 def _keep_results(claim: _Claim, client: LLMTRClient, result: ImageResult) -> None:

@@ -248,6 +248,11 @@ GENERATION_LEASE_SECONDS = envint(
     "GENERATION_LEASE_SECONDS", int(LLMTR_READ_TIMEOUT * (LLMTR_MAX_RETRIES + 1) + 120)
 )
 GENERATION_MAX_ATTEMPTS = envint("GENERATION_MAX_ATTEMPTS", 3)
+# Per worker process: how many threads may handle gateway answers (mirror, store,
+# finish) at once, and decode images at once. Hundreds of threads wait on the gateway;
+# letting them all work at once on a few cores only makes them queue for the GIL.
+RESULT_CONCURRENCY = envint("RESULT_CONCURRENCY", 8)
+MIRROR_CONCURRENCY = envint("MIRROR_CONCURRENCY", 4)
 # A queued generation whose task has not started after this long is sent again.
 SWEEP_QUEUED_AFTER_SECONDS = envint("SWEEP_QUEUED_AFTER_SECONDS", 120)
 
