@@ -9,16 +9,19 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import Http404
 
-from generations.models import GeneratedImage, Generation
+from generations.models import Comparison, GeneratedImage, Generation, Upload
 from teams.services import is_team_admin
 
 
-def can_view(user: AbstractBaseUser | AnonymousUser, generation: Generation) -> bool:
+def can_view(
+    user: AbstractBaseUser | AnonymousUser, thing: Generation | Upload | Comparison
+) -> bool:
+    """The one rule: its owner, or an admin of the team it belongs to."""
     if not user.is_authenticated:
         return False
-    if generation.owner_id == user.pk:
+    if thing.owner_id == user.pk:
         return True
-    return generation.team_id is not None and is_team_admin(user, generation.team_id)
+    return thing.team_id is not None and is_team_admin(user, thing.team_id)
 
 
 def get_generation_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Generation:
@@ -35,3 +38,19 @@ def get_image_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Gener
     if image is None or not can_view(user, image.generation):
         raise Http404("No such image.")
     return image
+
+
+def get_upload_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Upload:
+    """The upload `pk` if `user` may see it, else Http404."""
+    upload = Upload.objects.filter(pk=pk).first()
+    if upload is None or not can_view(user, upload):
+        raise Http404("No such photo.")
+    return upload
+
+
+def get_comparison_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Comparison:
+    """The comparison `pk` if `user` may see it, else Http404."""
+    comparison = Comparison.objects.filter(pk=pk).first()
+    if comparison is None or not can_view(user, comparison):
+        raise Http404("No such comparison.")
+    return comparison

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.http import Http404
 
@@ -17,7 +17,7 @@ from generations.catalog import StudioModel, find_model
 from generations.models import Comparison, Generation
 from generations.references import ReferenceProblem
 from generations.services import generation_create
-from teams.services import is_team_admin, team_of
+from teams.services import team_of
 
 MIN_MODELS, MAX_MODELS = 2, 6
 
@@ -98,22 +98,6 @@ def comparison_retry(*, user, comparison: Comparison, generation: Generation) ->
         Generation.objects.filter(pk=retry.pk).update(comparison=comparison)
     retry.comparison = comparison
     return retry
-
-
-def get_comparison_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Comparison:
-    """The comparison if `user` owns it or is an admin of its team, else Http404."""
-    comparison = Comparison.objects.filter(pk=pk).first()
-    if comparison is None or not _can_view(user, comparison):
-        raise Http404("No such comparison.")
-    return comparison
-
-
-def _can_view(user, comparison: Comparison) -> bool:
-    if not user.is_authenticated:
-        return False
-    if comparison.owner_id == user.pk:
-        return True
-    return comparison.team_id is not None and is_team_admin(user, comparison.team_id)
 
 
 @dataclass

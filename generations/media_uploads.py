@@ -9,30 +9,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
-from generations.models import Upload
-from teams.services import is_team_admin
-
-
-def can_view_upload(user: AbstractBaseUser | AnonymousUser, upload: Upload) -> bool:
-    if not user.is_authenticated:
-        return False
-    if upload.owner_id == user.pk:
-        return True
-    return upload.team_id is not None and is_team_admin(user, upload.team_id)
-
-
-def get_upload_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Upload:
-    """The upload `pk` if `user` may see it, else Http404."""
-    upload = Upload.objects.filter(pk=pk).first()
-    if upload is None or not can_view_upload(user, upload):
-        raise Http404("No such photo.")
-    return upload
+from generations.access import get_upload_for_user
 
 
 @require_GET

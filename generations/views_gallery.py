@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from generations import bulk, gallery
-from generations.access import get_generation_for_user
+from generations.access import get_comparison_for_user, get_generation_for_user
 from generations.catalog import available_models, grouped_by_provider
 from generations.comparisons import (
     CompareForm,
@@ -24,7 +24,6 @@ from generations.comparisons import (
     comparison_create,
     comparison_retry,
     comparisons_for,
-    get_comparison_for_user,
 )
 from generations.deletion import NotDeletable, generations_delete
 from generations.models import Generation

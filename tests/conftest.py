@@ -98,3 +98,55 @@ def owner_client(client, owner):
 def stranger_client(client, stranger):
     client.force_login(stranger)
     return client
+
+
+@pytest.fixture
+def no_broker(monkeypatch):
+    """No worker runs: what would be queued is recorded (a list of generation ids)."""
+    from generations import services
+
+    sent: list[int] = []
+    monkeypatch.setattr(services, "enqueue", sent.append)
+    return sent
+
+
+@pytest.fixture
+def make_generation(catalog, media_root, no_broker):
+    """make_generation(user, model_id, run=True, prompt=..., **params): made the way the
+    studio makes it (generation_create, then generation_run against the emulator)."""
+    from generations import services
+    from generations.catalog import find_model
+    from generations.models import Generation
+
+    def make(
+        user, model_id="recraft/recraft-v4", *, prompt="a red fox in snow", run=True, **params
+    ):
+        model = find_model(model_id)
+        assert model is not None, model_id
+        generation = services.generation_create(
+            user=user, model=model, prompt=prompt, params=params or {"n": 1}
+        )
+        if run:
+            services.generation_run(generation_id=generation.pk)
+        return Generation.objects.get(pk=generation.pk)
+
+    return make
+
+
+@pytest.fixture
+def finished(make_generation, owner):
+    """The owner's succeeded raster generation with one image."""
+    generation = make_generation(owner, "recraft/recraft-v4", size="1:1", n=1)
+    assert generation.status == "succeeded", generation.error_message
+    return generation
+
+
+@pytest.fixture
+def login(client):
+    """login(user) -> the test client logged in as that user."""
+
+    def as_user(user):
+        client.force_login(user)
+        return client
+
+    return as_user

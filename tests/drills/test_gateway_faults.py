@@ -14,12 +14,7 @@ from generations.catalog import find_model
 from generations.models import Generation, LedgerEntry
 from llmtr.client import LLMTRClient, Timeouts
 
-pytestmark = [pytest.mark.drill, pytest.mark.django_db]
-
-
-@pytest.fixture(autouse=True)
-def no_broker(monkeypatch):
-    monkeypatch.setattr(services, "enqueue", lambda pk: None)
+pytestmark = [pytest.mark.drill, pytest.mark.django_db, pytest.mark.usefixtures("no_broker")]
 
 
 @pytest.fixture

@@ -16,12 +16,7 @@ from generations.models import GatewayFile, Generation
 from generations.photos import PhotoRejected
 from generations.references import InputChoice, ReferenceProblem, upload_create
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_broker(monkeypatch):
-    monkeypatch.setattr(services, "enqueue", lambda pk: None)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_broker")]
 
 
 def photo(color="red", size=(64, 48), fmt="JPEG", **save) -> bytes:

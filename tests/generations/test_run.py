@@ -18,15 +18,7 @@ from generations.catalog import find_model
 from generations.models import CatalogEntry, GeneratedImage, Generation, LedgerEntry
 from llmtr.client import LLMTRClient
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_broker(monkeypatch):
-    """No worker runs in these tests: record what would be queued instead."""
-    sent: list[int] = []
-    monkeypatch.setattr(services, "enqueue", sent.append)
-    return sent
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_broker")]
 
 
 @pytest.fixture

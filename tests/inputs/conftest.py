@@ -35,11 +35,8 @@ def gateway_calls(emulator) -> list[dict]:
 
 
 @pytest.fixture(autouse=True)
-def no_broker(monkeypatch):
-    """No worker runs in these tests: record what would be queued instead."""
-    sent: list[int] = []
-    monkeypatch.setattr(services, "enqueue", sent.append)
-    return sent
+def _no_worker(no_broker):
+    """No worker runs in these tests: tasks are recorded, not sent (tests/conftest.py)."""
 
 
 @pytest.fixture
@@ -69,12 +66,3 @@ def make_image(catalog, media_root):
         return generation.images.first()
 
     return make
-
-
-@pytest.fixture
-def login(client):
-    def as_user(user):
-        client.force_login(user)
-        return client
-
-    return as_user

@@ -16,18 +16,18 @@ from teams.services import team_of
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Users are made in nearly every test here; the real hasher is slow on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def no_broker(monkeypatch):
-    """No worker here: record what would be queued instead."""
+    """No worker here: record what would be queued instead (generations and key checks)."""
     sent: dict[str, list[int]] = {"generations": [], "checks": []}
     monkeypatch.setattr(services, "enqueue", sent["generations"].append)
     monkeypatch.setattr(actions, "enqueue_check", sent["checks"].append)
     return sent
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Users are made in nearly every test here; the real hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -74,15 +74,6 @@ def add_generation(db):
         return generation
 
     return add
-
-
-@pytest.fixture
-def login(client):
-    def as_user(user):
-        client.force_login(user)
-        return client
-
-    return as_user
 
 
 @pytest.fixture

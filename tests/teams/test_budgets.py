@@ -17,11 +17,6 @@ from teams import budgets
 from teams.models import Budget, BudgetPeriod
 
 
-@pytest.fixture(autouse=True)
-def no_broker(monkeypatch):
-    monkeypatch.setattr(services, "enqueue", lambda pk: None)
-
-
 def submit(user, model_id="recraft/recraft-v4", **params) -> Generation:
     return services.generation_create(
         user=user, model=find_model(model_id), prompt="a kite", params=params
