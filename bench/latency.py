@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,12 +22,14 @@ from bench.common import (
     DEFAULT_BENCH_DB,
     ROOT,
     ensure_postgres_database,
+    free_port,
     median,
     migrate,
     report,
     setup_django,
+    stop_processes,
+    wait_until,
 )
-from bench.throughput import _free_port, _wait_until
 
 RUNS = int(os.environ.get("BENCH_LATENCY_RUNS", "12"))
 GATEWAY_LATENCY = float(os.environ.get("BENCH_GATEWAY_LATENCY", "2"))
@@ -40,7 +41,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 def main() -> list[dict]:
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_BENCH_DB)
     ensure_postgres_database(database_url)
-    emulator_port, web_port = _free_port(), _free_port()
+    emulator_port, web_port = free_port(), free_port()
     var = tempfile.mkdtemp(prefix="bench-latency-")
     env = {
         "DATABASE_URL": database_url,
@@ -74,20 +75,14 @@ def main() -> list[dict]:
     ]  # fmt: skip
     base = f"http://127.0.0.1:{web_port}"
     try:
-        assert _wait_until(lambda: _answers(base + "/accounts/login/"), 30), "web server"
+        assert wait_until(lambda: _answers(base + "/accounts/login/"), 30), "web server"
         catalog_refresh()
         username, password = f"lat-{uuid.uuid4().hex[:6]}", secrets.token_urlsafe(12)
         user = get_user_model().objects.create_user(username, password=password)
         team_create(name="latency bench", admin=user)
         extra = _measure(base, username, password)
     finally:
-        for p in processes:
-            p.send_signal(signal.SIGTERM)
-        for p in processes:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(processes)
     print(
         f"latency: {RUNS} generations (Imagen 4 Fast, 1 image) through Chromium; gateway "
         f"latency {GATEWAY_LATENCY:g} s subtracted; extra per run: "
@@ -136,7 +131,7 @@ def _measure(base: str, username: str, password: str) -> list[float]:
             expect(card).to_contain_text(f"latency run {i}", timeout=10_000)
             image = card.locator("img").first
             expect(image).to_be_visible(timeout=60_000)
-            _wait_until(lambda img=image: img.evaluate("i => i.complete && i.naturalWidth > 0"), 10)
+            wait_until(lambda img=image: img.evaluate("i => i.complete && i.naturalWidth > 0"), 10)
             if i:
                 extra.append(time.perf_counter() - started - GATEWAY_LATENCY)
         browser.close()

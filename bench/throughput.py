@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,20 +23,17 @@ from bench.common import (
     DEFAULT_BENCH_DB,
     ROOT,
     ensure_postgres_database,
+    free_port,
     migrate,
     report,
     setup_django,
+    stop_processes,
+    wait_until,
 )
 
 COUNT = int(os.environ.get("BENCH_GENERATIONS", "200"))
 LATENCY = float(os.environ.get("BENCH_LATENCY", "5"))
 CONCURRENCY = os.environ.get("BENCH_WORKER_CONCURRENCY", "200")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _control(base: str, path: str, payload: dict | None = None) -> dict:
@@ -57,20 +52,11 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _wait_until(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def main() -> list[dict]:
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_BENCH_DB)
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     ensure_postgres_database(database_url)
-    port = _free_port()
+    port = free_port()
     emulator_url = f"http://127.0.0.1:{port}"
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     var = tempfile.mkdtemp(prefix="bench-var-")
@@ -110,7 +96,7 @@ def main() -> list[dict]:
             cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         processes.append(worker)
-        assert _wait_until(lambda: _try(lambda: _control(emulator_url, "/_emulator/stats")), 15)
+        assert wait_until(lambda: _try(lambda: _control(emulator_url, "/_emulator/stats")), 15)
         catalog_refresh()
 
         user = get_user_model().objects.create_user(f"bench-{uuid.uuid4().hex[:6]}")
@@ -119,7 +105,7 @@ def main() -> list[dict]:
 
         # Warm the worker (imports, first DB connection) before timing.
         warm = services.generation_create(user=user, model=model, prompt="warm up", params={})
-        assert _wait_until(lambda: _status(warm) in Generation.FINISHED, 60), "worker did not start"
+        assert wait_until(lambda: _status(warm) in Generation.FINISHED, 60), "worker did not start"
         _control(emulator_url, "/_emulator/config", {"latency": LATENCY})
         _control(emulator_url, "/_emulator/reset", {})
         _control(emulator_url, "/_emulator/config", {"latency": LATENCY})
@@ -137,7 +123,7 @@ def main() -> list[dict]:
         with ThreadPoolExecutor(max_workers=8) as pool:
             ids = list(pool.map(submit, range(COUNT)))
         submitted = time.perf_counter() - started
-        done = _wait_until(
+        done = wait_until(
             lambda: (
                 Generation.objects.filter(pk__in=ids, status__in=Generation.FINISHED).count()
                 == COUNT
@@ -150,13 +136,7 @@ def main() -> list[dict]:
         stats = _control(emulator_url, "/_emulator/stats")
         peak_mb = _peak_rss_mb(worker.pid)
     finally:
-        for p in processes:
-            p.send_signal(signal.SIGTERM)
-        for p in processes:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(processes)
 
     print(
         f"throughput: {COUNT} generations, gateway latency {LATENCY:g} s, one worker "
