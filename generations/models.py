@@ -148,11 +148,9 @@ class Generation(models.Model):
         return max(0.0, (end - self.started_at).total_seconds())
 
 
-class GeneratedImage(models.Model):
-    """One mirrored result: our own copy of the bytes, never the upstream URL."""
+class StoredImage(models.Model):
+    """An image file kept in the studio's storage, with what was measured of it."""
 
-    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="images")
-    index = models.PositiveSmallIntegerField()
     file = models.FileField(max_length=300)
     thumbnail = models.FileField(max_length=300)
     sha256 = models.CharField(max_length=64)
@@ -163,6 +161,31 @@ class GeneratedImage(models.Model):
     thumb_width = models.PositiveIntegerField()
     thumb_height = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def measured(processed, *, sha256: str, file: str, thumbnail: str) -> dict:
+        """The fields for a checked image (mirror.Mirrored or photos.CleanPhoto)."""
+        return {
+            "file": file,
+            "thumbnail": thumbnail,
+            "sha256": sha256,
+            "width": processed.width,
+            "height": processed.height,
+            "mime_type": processed.mime_type,
+            "bytes": len(processed.content),
+            "thumb_width": processed.thumb_width,
+            "thumb_height": processed.thumb_height,
+        }
+
+
+class GeneratedImage(StoredImage):
+    """One mirrored result: our own copy of the bytes, never the upstream URL."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="images")
+    index = models.PositiveSmallIntegerField()
 
     class Meta:
         ordering = ("generation", "index")
@@ -248,7 +271,7 @@ class LedgerEntry(models.Model):
         return f"{self.kind} {self.amount} for generation {self.generation_id}"
 
 
-class Upload(models.Model):
+class Upload(StoredImage):
     """A photo a user gave the studio, checked and cleaned before anything else:
     turned upright by its EXIF orientation and re-encoded without metadata."""
 
@@ -264,16 +287,6 @@ class Upload(models.Model):
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True)
     purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.REFERENCE)
     original_name = models.CharField(max_length=255, blank=True)
-    file = models.FileField(max_length=300)
-    thumbnail = models.FileField(max_length=300)
-    sha256 = models.CharField(max_length=64)
-    mime_type = models.CharField(max_length=60)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    bytes = models.PositiveBigIntegerField()
-    thumb_width = models.PositiveIntegerField()
-    thumb_height = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ("-created_at", "-id")

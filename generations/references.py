@@ -52,15 +52,7 @@ def upload_create(
         team=team_of(user),
         purpose=purpose,
         original_name=filename[:255],
-        file=original,
-        thumbnail=thumbnail,
-        sha256=sha,
-        mime_type=photo.mime_type,
-        width=photo.width,
-        height=photo.height,
-        bytes=len(photo.content),
-        thumb_width=photo.thumb_width,
-        thumb_height=photo.thumb_height,
+        **Upload.measured(photo, sha256=sha, file=original, thumbnail=thumbnail),
     )
 
 

@@ -283,15 +283,9 @@ def _mirror_one(
     return GeneratedImage(
         generation_id=generation.pk,
         index=index,
-        file=original,
-        thumbnail=thumbnail,
-        sha256=processed.sha256,
-        width=processed.width,
-        height=processed.height,
-        mime_type=processed.mime_type,
-        bytes=len(processed.content),
-        thumb_width=processed.thumb_width,
-        thumb_height=processed.thumb_height,
+        **GeneratedImage.measured(
+            processed, sha256=processed.sha256, file=original, thumbnail=thumbnail
+        ),
     )
 
 
