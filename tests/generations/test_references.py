@@ -277,8 +277,9 @@ def test_an_edit_with_a_model_that_cannot_edit_is_refused_naming_one_that_can(ow
         )
 
 
-def test_the_gateways_unsupported_operation_is_kept_with_its_hint(owner, source_image, emulator):
-    """Should a non-xAI edit ever reach the gateway, its steering answer is kept."""
+@pytest.fixture
+def steered_away(owner, source_image, emulator) -> Generation:
+    """A Gemini edit sent to /v1/images/edits anyway: the gateway steers it away."""
     generation = services.generation_create(
         user=owner,
         model=find_model("google/gemini-3.1-flash-image"),
@@ -288,8 +289,12 @@ def test_the_gateways_unsupported_operation_is_kept_with_its_hint(owner, source_
         inputs=[InputChoice(role="source", image=source_image)],
         endpoint="/v1/images/edits",
     )
+    return run(generation)
 
-    generation = run(generation)
+
+def test_the_gateways_unsupported_operation_is_kept_with_its_hint(steered_away):
+    """Should a non-xAI edit ever reach the gateway, its steering answer is kept."""
+    generation = steered_away
 
     assert generation.status == "failed"
     assert generation.error_type == "unsupported_operation"
@@ -298,18 +303,9 @@ def test_the_gateways_unsupported_operation_is_kept_with_its_hint(owner, source_
 
 
 def test_the_card_and_detail_of_such_a_failure_offer_the_right_flow(
-    owner, owner_client, source_image, emulator
+    owner_client, source_image, steered_away
 ):
-    generation = services.generation_create(
-        user=owner,
-        model=find_model("google/gemini-3.1-flash-image"),
-        prompt="x",
-        params={},
-        kind=Generation.Kind.EDIT,
-        inputs=[InputChoice(role="source", image=source_image)],
-        endpoint="/v1/images/edits",
-    )
-    run(generation)
+    generation = steered_away
 
     for url in (f"/generations/{generation.pk}/card", f"/generations/{generation.pk}"):
         html = owner_client.get(url).content.decode()
