@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from generations.models import CatalogEntry, GeneratedImage, Generation, LedgerEntry
+from generations.models import (
+    CatalogEntry,
+    GatewayAttempt,
+    GeneratedImage,
+    Generation,
+    LedgerEntry,
+    ModelPrice,
+)
 
 
 @admin.register(CatalogEntry)
@@ -71,8 +78,47 @@ class GeneratedImageAdmin(admin.ModelAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(admin.ModelAdmin):
-    list_display = ("id", "generation", "user", "team", "kind", "amount", "created_at")
-    list_filter = ("kind", "created_at")
+    """The record of truth: read-only here; money moves only through the services."""
+
+    list_display = (
+        "id", "generation", "user", "team", "kind", "hold", "amount", "unconfirmed", "spent_at"
+    )  # fmt: skip
+    list_filter = ("kind", "unconfirmed", "spent_at")
     raw_id_fields = ("generation", "user", "team")
-    date_hierarchy = "created_at"
+    date_hierarchy = "spent_at"
     list_select_related = ("user", "team")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(GatewayAttempt)
+class GatewayAttemptAdmin(LedgerEntryAdmin):
+    list_display = ("id", "generation", "number", "claim", "outcome", "billed", "sent_at")
+    list_filter = ("outcome",)
+    raw_id_fields = ("generation",)
+    date_hierarchy = "sent_at"
+    list_select_related = ()
+
+
+@admin.register(ModelPrice)
+class ModelPriceAdmin(admin.ModelAdmin):
+    """Prices for models the catalog does not price: team empty for the studio-wide one."""
+
+    list_display = ("model_id", "team", "usd_per_image", "set_by", "updated_at")
+    list_filter = ("team",)
+    raw_id_fields = ("team", "set_by")
+    search_fields = ("model_id",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.set_by = request.user
+        super().save_model(request, obj, form, change)
+        from generations.catalog import forget_prices
+
+        forget_prices()

@@ -10,10 +10,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from generations.gateway import gateway_client
-from generations.models import CatalogEntry
+from generations.models import CatalogEntry, ModelPrice
 from llmtr import spec as llmtr_spec
 from llmtr.errors import LLMTRError
 from llmtr.pricing import price_from_catalog
@@ -30,8 +31,19 @@ class StudioModel:
     name: str
     provider: str
     spec: ModelSpec
-    price: PriceRule
+    price: PriceRule | None  # None: no usable price yet; offered as unavailable
     known: bool  # False: the spec doesn't describe it; it gets prompt + n only
+
+    @property
+    def is_priced(self) -> bool:
+        return self.price is not None
+
+    @property
+    def unpriced_message(self) -> str:
+        return (
+            f"{self.name} has no price the studio can use yet, so it cannot be estimated "
+            "or held against a budget. A team admin can set its price on the Budgets page."
+        )
 
     @property
     def provider_name(self) -> str:
@@ -49,6 +61,8 @@ class StudioModel:
 
     @property
     def price_label(self) -> str:
+        if self.price is None:
+            return "no price yet: unavailable"
         if isinstance(self.price, PerToken):
             p = self.price
             return (
@@ -62,44 +76,90 @@ def _plain(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _studio_model(entry: CatalogEntry) -> StudioModel:
+IMAGES_GENERATIONS = "IMAGES_GENERATIONS"
+
+
+def offers_images(entry: CatalogEntry) -> bool:
+    """Only image models: listed for IMAGES_GENERATIONS, or described by the spec."""
+    operations = entry.operations if isinstance(entry.operations, list) else []
+    return IMAGES_GENERATIONS in operations or llmtr_spec.get(entry.model_id) is not None
+
+
+def admin_prices(team_id: int | None) -> dict[str, Decimal]:
+    """Prices admins set, per model: the team's own over the studio-wide one."""
+    rows = ModelPrice.objects.filter(Q(team__isnull=True) | Q(team_id=team_id))
+    prices: dict[str, Decimal] = {}
+    for row in rows.order_by(F("team_id").asc(nulls_first=True)):
+        prices[row.model_id] = row.usd_per_image
+    return prices
+
+
+def _studio_model(entry: CatalogEntry, prices: dict[str, Decimal]) -> StudioModel:
     known = llmtr_spec.get(entry.model_id)
     price = price_from_catalog(entry.pricing_rows) or (known.price if known else None)
+    if price is None and entry.model_id in prices:
+        price = PerImage(prices[entry.model_id])
     spec = known or llmtr_spec.generic(entry.model_id, entry.name, entry.provider, price)
     return StudioModel(
         id=entry.model_id,
         name=entry.name or spec.name,
         provider=entry.provider or spec.provider,
         spec=spec,
-        price=price or PerImage(Decimal(0)),
+        price=price,
         known=known is not None,
     )
 
 
-def available_models() -> list[StudioModel]:
-    """Active, unretired catalog models, ordered by provider then name."""
-    entries = CatalogEntry.objects.filter(is_active=True, is_retired=False)
-    return [_studio_model(e) for e in entries]
+def _entries():
+    return CatalogEntry.objects.filter(is_active=True, is_retired=False)
 
 
-def find_model(model_id: str) -> StudioModel | None:
-    entry = CatalogEntry.objects.filter(model_id=model_id, is_active=True, is_retired=False).first()
-    return _studio_model(entry) if entry else None
+def available_models(team_id: int | None = None) -> list[StudioModel]:
+    """Active, unretired image models, ordered by provider then name; models without a
+    price are included (shown as unavailable), never priced at zero."""
+    prices = admin_prices(team_id)
+    return [_studio_model(e, prices) for e in _entries() if offers_images(e)]
 
 
-_price_cache: dict[str, tuple[float, StudioModel | None]] = {}
+def unpriced_models(team_id: int | None) -> list[StudioModel]:
+    return [m for m in available_models(team_id) if not m.is_priced]
+
+
+def find_model(model_id: str, team_id: int | None = None) -> StudioModel | None:
+    entry = _entries().filter(model_id=model_id).first()
+    if entry is None or not offers_images(entry):
+        return None
+    return _studio_model(entry, admin_prices(team_id))
+
+
+_price_cache: dict[tuple[str, int | None], tuple[float, StudioModel | None]] = {}
 PRICE_CACHE_SECONDS = 30.0
 
 
-def model_for_settlement(model_id: str) -> StudioModel | None:
+def model_for_settlement(model_id: str, team_id: int | None = None) -> StudioModel | None:
     """find_model, remembered for half a minute per process: a worker settles
     hundreds of generations a second against a catalog that changes hourly."""
-    cached = _price_cache.get(model_id)
+    key = (model_id, team_id)
+    cached = _price_cache.get(key)
     if cached and time.monotonic() - cached[0] < PRICE_CACHE_SECONDS:
         return cached[1]
-    model = find_model(model_id)
-    _price_cache[model_id] = (time.monotonic(), model)
+    model = find_model(model_id, team_id)
+    _price_cache[key] = (time.monotonic(), model)
     return model
+
+
+def price_set(*, team_id: int | None, model_id: str, usd: Decimal, user=None) -> ModelPrice:
+    """An admin's per-image price for a model the catalog does not price."""
+    row, _ = ModelPrice.objects.update_or_create(
+        team_id=team_id, model_id=model_id, defaults={"usd_per_image": usd, "set_by": user}
+    )
+    forget_prices()
+    return row
+
+
+def forget_prices() -> None:
+    """Drop this process's remembered prices (other processes forget within 30 s)."""
+    _price_cache.clear()
 
 
 def grouped_by_provider(models: list[StudioModel]) -> list[tuple[str, list[StudioModel]]]:
@@ -155,4 +215,4 @@ def catalog_refresh_quietly() -> bool:
 
 def mark_retired(model_id: str) -> None:
     CatalogEntry.objects.filter(model_id=model_id).update(is_retired=True)
-    _price_cache.pop(model_id, None)
+    forget_prices()

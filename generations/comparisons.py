@@ -85,7 +85,7 @@ def comparison_retry(*, user, comparison: Comparison, generation: Generation) ->
         raise Http404("No such generation in this comparison.")
     if generation.status != Generation.Status.FAILED:
         raise ReferenceProblem("Only a failed model can be retried.")
-    model = find_model(generation.model_id)
+    model = find_model(generation.model_id, generation.team_id)
     if model is None:
         raise ReferenceProblem(
             f"{generation.model_id} is no longer offered by the gateway; start a new "

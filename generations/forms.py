@@ -156,6 +156,8 @@ class GenerationForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if not self.studio_model.is_priced:
+            self.add_error("model", self.studio_model.unpriced_message)
         self._reject_unknown_keys()
         self._check_only_with(cleaned)
         cleaned["params"] = {

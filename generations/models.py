@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from teams.models import Team
 
@@ -40,6 +41,7 @@ class CatalogEntry(models.Model):
 
 class Generation(models.Model):
     class Status(models.TextChoices):
+        AWAITING_APPROVAL = "approval", "Awaiting approval"
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
@@ -80,7 +82,17 @@ class Generation(models.Model):
 
     estimated_cost = models.DecimalField(**MONEY, default=Decimal(0))
     cost = models.DecimalField(**MONEY, null=True, blank=True)
-    cost_basis = models.CharField(max_length=300, blank=True)
+    cost_basis = models.TextField(blank=True)
+
+    # Who let an over-threshold generation go (or turned it down), and when.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decided_generations",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     attempts = models.PositiveIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
@@ -112,6 +124,11 @@ class Generation(models.Model):
                 fields=["status", "enqueued_at"],
                 name="gen_unfinished",
                 condition=Q(status__in=["queued", "running"]),
+            ),
+            models.Index(
+                fields=["team", "created_at"],
+                name="gen_awaiting_approval",
+                condition=Q(status="approval"),
             ),
             # The team dashboard (teams/dashboard.py): its per-day, per-model and
             # per-member sums read only this index on PostgreSQL (an index-only scan
@@ -235,8 +252,18 @@ class Comparison(models.Model):
 
 
 class LedgerEntry(models.Model):
-    """Money movements. A reservation holds the estimate at submit; the settlement is
-    the real cost when the gateway answered (zero for a failure it did not bill)."""
+    """The record of truth for money: every figure on every page is a sum of these.
+
+    A reservation holds an estimate against the budgets (one per hold: the submit's,
+    and one more for each time a generation is sent again). A settlement ends one hold:
+    it releases the held amount (`released`) and books what the gateway charged
+    (`amount`; zero when nothing was billed). `unconfirmed` marks a charge booked
+    without an answer to confirm it: the request was sent and its answer lost, so the
+    gateway may have billed it; see the dashboard's "charges to check".
+
+    `spent_at` is the moment the money belongs to (the generation's submit time, which
+    chose its budget periods); `created_at` is when the row was written.
+    """
 
     class Kind(models.TextChoices):
         RESERVATION = "reservation", "Reservation"
@@ -248,27 +275,100 @@ class LedgerEntry(models.Model):
     )
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    model_id = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    hold = models.PositiveSmallIntegerField(default=1)  # which hold of the generation
     amount = models.DecimalField(**MONEY)
-    basis = models.CharField(max_length=300, blank=True)
-    # The budget periods a reservation is held in, so its settlement lands there too.
-    periods = models.JSONField(default=list, blank=True)
+    released = models.DecimalField(**MONEY, default=Decimal(0))
+    unconfirmed = models.BooleanField(default=False)
+    basis = models.TextField(blank=True)
+    spent_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["generation", "kind"], name="ledger_once_per_kind")
+            models.UniqueConstraint(
+                fields=["generation", "kind", "hold"], name="ledger_once_per_hold"
+            )
         ]
         indexes = [
-            models.Index(fields=["team", "kind", "created_at"], name="ledger_team_period"),
+            # The dashboard's sums over one team's period, read from the index alone.
+            models.Index(
+                fields=["team", "spent_at"],
+                include=["user", "model_id", "kind", "amount", "released", "generation"],
+                name="ledger_team_spent",
+            ),
             # Every page's header shows the user's spend this month.
             models.Index(
-                fields=["user", "kind", "created_at"], include=["amount"], name="ledger_user_spend"
+                fields=["user", "kind", "spent_at"], include=["amount"], name="ledger_user_spent"
+            ),
+            models.Index(
+                fields=["team", "spent_at"],
+                name="ledger_unconfirmed",
+                condition=Q(unconfirmed=True),
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} for generation {self.generation_id}"
+
+
+class GatewayAttempt(models.Model):
+    """One request sent to the gateway for a generation, written just before it goes,
+    so a worker that dies mid-call leaves a trace of a request that may be billed."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", "Sent, no answer yet"
+        ANSWERED = "answered", "Answered: billed"
+        REFUSED = "refused", "Refused: not billed"
+        UNKNOWN = "unknown", "No answer: may have been billed"
+        LOST = "lost", "Worker lost: may have been billed"
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="sends")
+    number = models.PositiveSmallIntegerField()
+    claim = models.PositiveIntegerField()  # the generation's attempt (fencing token)
+    sent_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SENT)
+    billed = models.DecimalField(**MONEY, null=True, blank=True)  # as known; empty: unknown
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("generation", "number")
+        constraints = [
+            models.UniqueConstraint(fields=["generation", "number"], name="send_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"send {self.number} of generation {self.generation_id} ({self.outcome})"
+
+
+class ModelPrice(models.Model):
+    """A per-image price an admin set for a model the catalog gives no usable price
+    for. Until one exists such a model is offered as unavailable, never as free.
+    `team` empty: the studio-wide price (Django admin); else that team's own."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True)
+    model_id = models.CharField(max_length=200)
+    usd_per_image = models.DecimalField(max_digits=14, decimal_places=6)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "model_id"], name="one_price_per_team"),
+            models.UniqueConstraint(
+                fields=["model_id"], condition=Q(team__isnull=True), name="one_studio_price"
+            ),
+            models.CheckConstraint(
+                condition=Q(usd_per_image__gt=0), name="price_above_zero"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_id}: ${self.usd_per_image}/image"
 
 
 class Upload(StoredImage):

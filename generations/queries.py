@@ -54,6 +54,6 @@ def user_spend(user: AbstractBaseUser, *, since: datetime | None = None) -> Deci
     """What the gateway really charged for the user's generations (settlements)."""
     entries = LedgerEntry.objects.filter(user=user, kind=LedgerEntry.Kind.SETTLEMENT)
     if since is not None:
-        entries = entries.filter(created_at__gte=since)
+        entries = entries.filter(spent_at__gte=since)
     total = entries.aggregate(total=Sum("amount"))["total"]
     return total if total is not None else Decimal(0)

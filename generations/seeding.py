@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw
 
 from generations.models import GeneratedImage, Generation, LedgerEntry
 from llmtr import spec as llmtr_spec
+from teams import budgets
 from teams.services import team_of
 
 WORDS = (
@@ -130,10 +131,14 @@ def _images_and_ledger(generations: list[Generation], files: list[dict], user) -
                     **f,
                 )  # fmt: skip
             )
+        # The money belongs to the generation's own (back-dated) time, as it would.
+        money = {"generation": g, "team_id": g.team_id, "user": user, "model_id": g.model_id}
+        money["spent_at"] = g.created_at
+        ledger.append(LedgerEntry(kind="reservation", amount=g.estimated_cost, **money))
         ledger.append(
-            LedgerEntry(
-                generation=g, team_id=g.team_id, user=user, kind="settlement", amount=g.cost or 0
-            )
+            LedgerEntry(kind="settlement", amount=g.cost or 0, released=g.estimated_cost, **money)
         )
     GeneratedImage.objects.bulk_create(images, batch_size=BATCH)
     LedgerEntry.objects.bulk_create(ledger, batch_size=BATCH)
+    # Rows written in bulk skip the running totals: bring the team's periods in line.
+    budgets.resync(generations[0].team_id if generations else None)

@@ -13,22 +13,23 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from generations import mirror
+from generations import approvals, ledger, mirror
 from generations.catalog import StudioModel, mark_retired, model_for_settlement
 from generations.failures import describe_error
 from generations.gateway import gateway_client
-from generations.models import GeneratedImage, Generation, LedgerEntry
+from generations.models import GatewayAttempt, GeneratedImage, Generation
 from generations.references import (
     InputChoice,
     ReferenceProblem,
@@ -42,7 +43,8 @@ from llmtr import errors, pricing
 from llmtr import spec as llmtr_spec
 from llmtr.client import ImageResult, LLMTRClient, ResultImage
 from llmtr.validation import EDIT_FIELDS
-from teams import budgets
+from teams import budgets, money
+from teams.money import usd
 from teams.services import team_of
 
 log = logging.getLogger(__name__)
@@ -81,21 +83,26 @@ def generation_create(
 ) -> Generation:
     """Record a generation, reserve its estimate, and queue its task after commit.
     Raises ReferenceProblem when the inputs break the model's rules."""
+    if model.price is None:
+        raise ReferenceProblem(model.unpriced_message)
     inputs = inputs or []
     if endpoint != llmtr_spec.EDITS_PATH:
         inputs = check_inputs(model.spec, inputs)
     body = build_body(model, prompt=prompt, params=params, endpoint=endpoint)
     edit_inputs = len(inputs) if endpoint == llmtr_spec.EDITS_PATH else 0
-    cost = pricing.estimate(
-        model.spec, prompt=prompt, params=params, price=model.price, edit_inputs=edit_inputs
+    cost = money.held(
+        pricing.estimate(
+            model.spec, prompt=prompt, params=params, price=model.price, edit_inputs=edit_inputs
+        )
     )
     team = team_of(user)
+    waits = approvals.needs_approval(user, team, cost.usd)
     with transaction.atomic():
-        held = budgets.reserve(team_id=team.pk if team else None, user_id=user.pk, amount=cost.usd)
         generation = Generation.objects.create(
             owner=user,
             team=team,
             kind=kind,
+            status=Generation.Status.AWAITING_APPROVAL if waits else Generation.Status.QUEUED,
             model_id=model.id,
             provider=model.provider,
             prompt=prompt,
@@ -104,19 +111,15 @@ def generation_create(
             endpoint=endpoint,
             parent=parent,
             estimated_cost=cost.usd,
-            enqueued_at=timezone.now(),
-        )
-        LedgerEntry.objects.create(
-            generation=generation,
-            team=team,
-            user=user,
-            kind=LedgerEntry.Kind.RESERVATION,
-            amount=cost.usd,
-            basis=f"estimate: {cost.basis}",
-            periods=list(held.periods),
+            enqueued_at=None if waits else timezone.now(),
         )
         save_inputs(generation, inputs)
-        transaction.on_commit(lambda: enqueue(generation.pk))
+        # Last, so the team's money lock is held only for the end of the transaction.
+        ledger.hold(generation, cost.usd, basis=f"estimate: {cost.basis}")
+        if waits:
+            approvals.requested(generation)
+        else:
+            transaction.on_commit(lambda: enqueue(generation.pk))
     return generation
 
 
@@ -159,6 +162,7 @@ def enqueue(generation_id: int) -> None:
 class _Claim:
     generation: Generation
     attempt: int
+    send: GatewayAttempt | None = None  # the request on its way, once one is
 
 
 def _claim(generation_id: int) -> _Claim | None:
@@ -189,7 +193,8 @@ def generation_run(*, generation_id: int, client: LLMTRClient | None = None) -> 
     claim = _claim(generation_id)
     if claim is None:
         return
-    generation = claim.generation
+    if not _take_over(claim):
+        return
     if claim.attempt > settings.GENERATION_MAX_ATTEMPTS:
         _finish_failed(
             claim,
@@ -202,9 +207,9 @@ def generation_run(*, generation_id: int, client: LLMTRClient | None = None) -> 
         return
     client = client or gateway_client()
     try:
-        result = _call(client, generation)
+        result = _call(client, claim)
     except errors.LLMTRError as exc:
-        _finish_failed(claim, exc)
+        _finish_failed(claim, exc, charge=_charge_for_error(claim.generation, exc))
         return
     # Once the gateway has answered, what is left is CPU and short I/O. Only a few
     # threads do it at a time: hundreds woken at once would mostly queue for the GIL,
@@ -216,24 +221,123 @@ def generation_run(*, generation_id: int, client: LLMTRClient | None = None) -> 
 _result_slots = threading.BoundedSemaphore(settings.RESULT_CONCURRENCY)
 
 
-def _keep_results(claim: _Claim, client: LLMTRClient, result: ImageResult) -> None:
-    """Mirror every image and finish the generation (or fail it, keeping no files)."""
+def _take_over(claim: _Claim) -> bool:
+    """Book what an earlier claim's lost request may have cost, before sending again.
+
+    A worker that died after sending leaves a send without an answer: the gateway may
+    have billed it. It is booked as an unconfirmed charge at the estimate, and the
+    estimate is held once more for the new send. When the budgets cannot hold it, the
+    generation fails rather than passing them. False: the generation has ended."""
+    lost = ledger.lost_sends(claim.generation, claim.attempt)
+    if not lost:
+        return True
     generation = claim.generation
+    resend = claim.attempt <= settings.GENERATION_MAX_ATTEMPTS
+
+    def book() -> bool:
+        with transaction.atomic():
+            if not _still_ours(claim):
+                return False
+            when = timezone.localtime(lost[0].sent_at)
+            for send in lost:
+                ledger.end_send(send, GatewayAttempt.Outcome.LOST, billed=None)
+            estimate = ledger.estimate_of(generation)
+            ledger.settle(
+                generation,
+                ledger.Charge(
+                    estimate,
+                    f"sent at {when:%H:%M:%S} by a worker that stopped before the answer: the "
+                    f"gateway may have billed it; booked at the estimate ({usd(estimate)})",
+                    unconfirmed=True,
+                ),
+            )
+            if not resend:
+                return True
+            try:
+                with transaction.atomic():
+                    ledger.hold(generation, estimate, basis="estimate, held again to send again")
+            except budgets.OverBudget:
+                _mark_failed(claim, _NO_ROOM_TO_RESEND)
+                return False
+            return True
+
+    return bool(_with_db_retries(book))
+
+
+_NO_ROOM_TO_RESEND = errors.LLMTRError(
+    "The first request may already have been billed (its worker stopped before the answer "
+    "came back), and the budget has no room to send it again, so it was not sent again. "
+    "A team admin can check the charge on the dashboard.",
+    type="worker_lost",
+)
+
+
+def _still_ours(claim: _Claim) -> bool:
+    """Lock the generation's row if this claim still holds it (the fencing token)."""
+    return (
+        Generation.objects.select_for_update()
+        .filter(pk=claim.generation.pk, status=Generation.Status.RUNNING, attempts=claim.attempt)
+        .exists()
+    )
+
+
+def _with_db_retries(write, tries: int = 5):
+    """Run a finishing transaction, again after a database error (a lost connection, a
+    failover). The gateway has answered by now: giving up would leave the generation
+    running under its lease until another worker sends it again, billed twice."""
+    for attempt in range(tries):
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if attempt == tries - 1:
+                raise
+            log.warning("finishing a generation hit a database error; trying again", exc_info=True)
+            if not connection.in_atomic_block:  # a broken connection: start a fresh one
+                connection.close()
+            time.sleep(0.05 * 2**attempt)
+    return None
+
+
+def _requested(generation: Generation) -> int:
+    """How many images were asked for: the most that are kept and billed."""
+    for source in (generation.request_body, generation.params):
+        try:
+            n = int((source or {}).get("n") or 0)
+        except (TypeError, ValueError):
+            continue
+        if n > 0:
+            return n
+    return 1
+
+
+def _keep_results(claim: _Claim, client: LLMTRClient, result: ImageResult) -> None:
+    """Mirror every image and finish the generation (or fail it, keeping no files).
+    Whatever goes wrong here, the generation ends now, with a true reason: the gateway
+    has answered (and billed), so it must never be sent again."""
+    generation = claim.generation
+    wanted = _requested(generation)
     stored: list[str] = []
     try:
         images = [
             _mirror_one(client, item, generation, index, stored)
-            for index, item in enumerate(result.images)
+            for index, item in enumerate(result.images[:wanted])
         ]
-    except errors.LLMTRError as exc:
+    except (errors.LLMTRError, mirror.ImageRejected) as exc:
         mirror.delete_files(stored)
-        _finish_failed(claim, exc)
+        error = exc if isinstance(exc, errors.LLMTRError) else errors.MalformedResponse(str(exc))
+        _finish_failed(claim, error, charge=_fallback_charge(generation, result, error))
         return
-    except mirror.ImageRejected as exc:
+    except Exception:
+        log.exception("generation %s: keeping the gateway's images failed", generation.pk)
         mirror.delete_files(stored)
-        _finish_failed(claim, errors.MalformedResponse(str(exc)), billed=True, result=result)
+        error = errors.MalformedResponse(
+            "The gateway answered, but the studio could not read or store the images it "
+            "sent. Nothing was sent again; try once more or pick another model.",
+            type="unreadable_result",
+        )
+        _finish_failed(claim, error, charge=_fallback_charge(generation, result, error))
         return
-    if not _finish_succeeded(claim, result, images):
+    if not _finish_succeeded(claim, result, images, dropped=len(result.images) - len(images)):
         mirror.delete_files(stored)
 
 
@@ -244,25 +348,30 @@ def _release_db() -> None:
         connection.close()
 
 
-def _call(client: LLMTRClient, generation: Generation) -> ImageResult:
+def _call(client: LLMTRClient, claim: _Claim) -> ImageResult:
     """Send the generation; when the gateway has forgotten one of our file ids (expired
     early, or lost), upload the inputs again and send once more."""
+    generation = claim.generation
     try:
-        return _send(client, generation, force_upload=False)
+        return _send(client, claim, force_upload=False)
     except errors.InvalidRequest as exc:
         if exc.param not in ("file_id", "file_ids") or not uses_gateway_files(generation):
             raise
         log.info("generation %s: gateway forgot a file id; uploading again", generation.pk)
+        ledger.end_send(claim.send, GatewayAttempt.Outcome.REFUSED, billed=Decimal(0))
         forget_gateway_files(client, generation)
-        return _send(client, generation, force_upload=True)
+        return _send(client, claim, force_upload=True)
 
 
-def _send(client: LLMTRClient, generation: Generation, *, force_upload: bool) -> ImageResult:
+def _send(client: LLMTRClient, claim: _Claim, *, force_upload: bool) -> ImageResult:
+    generation = claim.generation
+    claim.send = None
     try:
         body, recorded = prepare_body(generation, client, force_upload=force_upload)
     except ReferenceProblem as exc:
         raise errors.InvalidRequest(str(exc), type="missing_input") from None
     generation.request_body = recorded
+    claim.send = ledger.record_send(generation, claim.attempt)
     _release_db()
     if generation.endpoint == llmtr_spec.EDITS_PATH:
         return client.edit(body)
@@ -296,98 +405,143 @@ def _edit_inputs(generation: Generation) -> int:
     return len(image) if isinstance(image, list) else 1
 
 
-def _settlement(generation: Generation, result: ImageResult, images: int) -> pricing.Cost:
-    model = model_for_settlement(generation.model_id)
-    spec = model.spec if model else llmtr_spec.get(generation.model_id)
-    if spec is None:
+def _settlement(generation: Generation, usage: dict | None, images: int) -> pricing.Cost:
+    model = model_for_settlement(generation.model_id, generation.team_id)
+    if model is None or model.price is None:
         return pricing.Cost(
-            generation.estimated_cost, "model no longer in the catalog; estimate kept"
+            generation.estimated_cost,
+            f"the model's price is no longer known; the estimate is booked = "
+            f"{usd(generation.estimated_cost)}",
         )
     return pricing.settle(
-        spec,
+        model.spec,
         images=images,
-        usage=result.usage,
-        price=model.price if model else None,
+        usage=usage,
+        price=model.price,
         edit_inputs=_edit_inputs(generation),
+        fallback=generation.estimated_cost,
     )
 
 
-def _finish_succeeded(claim: _Claim, result: ImageResult, images: list[GeneratedImage]) -> bool:
-    generation = claim.generation
-    cost = _settlement(generation, result, len(images))
-    revised = next((i.revised_prompt for i in result.images if i.revised_prompt), "") or ""
-    with transaction.atomic():
-        won = Generation.objects.filter(
-            pk=generation.pk, status=Generation.Status.RUNNING, attempts=claim.attempt
-        ).update(
-            status=Generation.Status.SUCCEEDED,
-            request_body=generation.request_body,
-            response_meta=result.metadata,
-            revised_prompt=revised,
-            cost=cost.usd,
-            cost_basis=cost.basis[:300],
-            finished_at=timezone.now(),
-            lease_expires_at=None,
+# Failures after the request was sent. An answer that came back (2xx) but could not be
+# used was billed all the same; a request whose answer never came may have been.
+_ANSWERED_BUT_UNUSABLE = (errors.MalformedResponse, errors.DownloadFailed)
+_SENT_WITHOUT_ANSWER = (errors.ResponseTimeout, errors.ConnectionLost)
+
+
+def _charge_for_error(generation: Generation, error: errors.LLMTRError) -> ledger.Charge:
+    if isinstance(error, _ANSWERED_BUT_UNUSABLE):
+        return _fallback_charge(generation, None, error)
+    if isinstance(error, _SENT_WITHOUT_ANSWER):
+        estimate = generation.estimated_cost
+        return ledger.Charge(
+            estimate,
+            f"no answer came back: the gateway may have billed it; booked at the estimate "
+            f"({usd(estimate)})",
+            unconfirmed=True,
         )
-        if not won:
-            log.warning(
-                "generation %s was taken over; dropping attempt %s", generation.pk, claim.attempt
+    return ledger.Charge(Decimal(0), "failed; nothing billed")
+
+
+def _fallback_charge(
+    generation: Generation, result: ImageResult | None, error: errors.LLMTRError
+) -> ledger.Charge:
+    """The documented price of an answer the studio could not use: what was billed."""
+    wanted = _requested(generation)
+    images = min(len(result.images), wanted) if result is not None else wanted
+    cost = _settlement(generation, result.usage if result else None, images)
+    return ledger.Charge(cost.usd, f"the answer could not be used, but was billed: {cost.basis}")
+
+
+def _finish_succeeded(
+    claim: _Claim, result: ImageResult, images: list[GeneratedImage], *, dropped: int = 0
+) -> bool:
+    generation = claim.generation
+    cost = _settlement(generation, result.usage, len(images))
+    basis = cost.basis
+    if dropped > 0:
+        basis += (
+            f"; the gateway sent {len(images) + dropped} images for {len(images)} asked: "
+            f"the {dropped} extra were dropped, not kept or booked"
+        )
+    revised = next((i.revised_prompt for i in result.images if i.revised_prompt), "") or ""
+    meta = dict(result.metadata or {})
+    if isinstance(meta.get("data"), list):
+        meta["data"] = meta["data"][: len(images)]
+
+    def write() -> bool:
+        with transaction.atomic():
+            won = Generation.objects.filter(
+                pk=generation.pk, status=Generation.Status.RUNNING, attempts=claim.attempt
+            ).update(
+                status=Generation.Status.SUCCEEDED,
+                request_body=generation.request_body,
+                response_meta=meta,
+                revised_prompt=revised,
+                cost_basis=basis,
+                finished_at=timezone.now(),
+                lease_expires_at=None,
             )
-            return False
-        GeneratedImage.objects.bulk_create(images)
-        _settle(generation, cost)
-    return True
+            if not won:
+                log.warning(
+                    "generation %s was taken over; dropping attempt %s",
+                    generation.pk,
+                    claim.attempt,
+                )
+                return False
+            GeneratedImage.objects.bulk_create(images)
+            ledger.end_send(claim.send, GatewayAttempt.Outcome.ANSWERED, billed=cost.usd)
+            ledger.settle(generation, ledger.Charge(cost.usd, basis))
+        return True
+
+    return bool(_with_db_retries(write))
 
 
 def _finish_failed(
-    claim: _Claim,
-    error: errors.LLMTRError,
-    *,
-    billed: bool = False,
-    result: ImageResult | None = None,
+    claim: _Claim, error: errors.LLMTRError, *, charge: ledger.Charge | None = None
 ) -> None:
-    """End the generation failed, once, with a message a person can act on. It costs
-    nothing unless the gateway reported a cost for it."""
-    generation = claim.generation
+    """End the generation failed, once, with a message a person can act on, booking
+    what the gateway billed for it (nothing, unless it answered or may have)."""
     if isinstance(error, errors.ModelRetired):
-        mark_retired(generation.model_id)
-    cost = pricing.Cost(Decimal(0), "failed; nothing billed")
-    if billed and result is not None and result.usage:
-        cost = _settlement(generation, result, len(result.images))
-    with transaction.atomic():
-        won = Generation.objects.filter(
-            pk=generation.pk, status=Generation.Status.RUNNING, attempts=claim.attempt
-        ).update(
-            status=Generation.Status.FAILED,
-            request_body=generation.request_body,
-            error_type=error.type,
-            error_message=describe_error(error, generation.model_id),
-            error_hint=error.hint,
-            error_details=error.as_dict(),
-            cost=cost.usd,
-            cost_basis=cost.basis,
-            finished_at=timezone.now(),
-            lease_expires_at=None,
-        )
-        if won:
-            _settle(generation, cost)
+        mark_retired(claim.generation.model_id)
+
+    def write() -> None:
+        with transaction.atomic():
+            _mark_failed(claim, error, charge)
+
+    _with_db_retries(write)
 
 
-def _settle(generation: Generation, cost: pricing.Cost) -> None:
-    """Record the real cost and move the budget hold from reserved to spent."""
-    reservation = LedgerEntry.objects.filter(
-        generation=generation, kind=LedgerEntry.Kind.RESERVATION
-    ).first()
-    if reservation is not None:
-        budgets.settle(period_ids=reservation.periods, reserved=reservation.amount, cost=cost.usd)
-    LedgerEntry.objects.create(
-        generation=generation,
-        team_id=generation.team_id,
-        user_id=generation.owner_id,
-        kind=LedgerEntry.Kind.SETTLEMENT,
-        amount=cost.usd,
-        basis=cost.basis[:300],
+def _mark_failed(
+    claim: _Claim, error: errors.LLMTRError, charge: ledger.Charge | None = None
+) -> bool:
+    generation = claim.generation
+    charge = charge or ledger.Charge(Decimal(0), "failed; nothing billed")
+    won = Generation.objects.filter(
+        pk=generation.pk, status=Generation.Status.RUNNING, attempts=claim.attempt
+    ).update(
+        status=Generation.Status.FAILED,
+        request_body=generation.request_body,
+        error_type=error.type,
+        error_message=describe_error(error, generation.model_id),
+        error_hint=error.hint,
+        error_details=error.as_dict(),
+        cost_basis=charge.basis,
+        finished_at=timezone.now(),
+        lease_expires_at=None,
     )
+    if not won:
+        return False
+    if claim.send is not None:
+        if charge.unconfirmed:
+            outcome, billed = GatewayAttempt.Outcome.UNKNOWN, None
+        elif isinstance(error, _ANSWERED_BUT_UNUSABLE):
+            outcome, billed = GatewayAttempt.Outcome.ANSWERED, charge.usd
+        else:
+            outcome, billed = GatewayAttempt.Outcome.REFUSED, charge.usd
+        ledger.end_send(claim.send, outcome, billed=billed, note=error.message)
+    ledger.settle(generation, charge)
+    return True
 
 
 # --- sweep ---------------------------------------------------------------------------

@@ -30,8 +30,9 @@ from generations.references import ReferenceProblem
 from generations.services import generation_create
 from llmtr.pricing import Cost
 from llmtr.pricing import estimate as estimate_cost
+from teams import money
 from teams.budgets import OverBudget
-from teams.services import membership_of
+from teams.services import membership_of, team_id_of
 
 log = logging.getLogger(__name__)
 
@@ -127,11 +128,16 @@ def _references(request: HttpRequest, model: StudioModel, data, *, split=False) 
     return References(request.user, model, tokens, url=data.get("reference_url", ""), files=files)
 
 
-def _estimate(model: StudioModel, values) -> Cost:
-    """The cost of what the form holds, counting only the values the model takes."""
+def _estimate(model: StudioModel, values) -> Cost | None:
+    """The cost of what the form holds, counting only the values the model takes;
+    None for a model without a price (it is unavailable, never free)."""
+    if model.price is None:
+        return None
     kept = kept_values(model, values)
     params = {k: v for k, v in kept.items() if k not in ("model", "prompt") and v != ""}
-    return estimate_cost(model.spec, prompt=kept["prompt"], params=params, price=model.price)
+    return money.held(
+        estimate_cost(model.spec, prompt=kept["prompt"], params=params, price=model.price)
+    )
 
 
 # --- the studio ----------------------------------------------------------------------
@@ -142,7 +148,7 @@ def _estimate(model: StudioModel, values) -> Cost:
 def studio(request: HttpRequest) -> HttpResponse:
     """The studio page. Query parameters ("Reuse settings" links) preselect a model
     and keep every value still valid for it."""
-    models = available_models()
+    models = available_models(team_id_of(request.user))
     feed = queries.recent_generations(request.user)
     if not models:
         _request_catalog_refresh()
@@ -162,7 +168,7 @@ def studio(request: HttpRequest) -> HttpResponse:
 @login_required
 def studio_fields(request: HttpRequest) -> HttpResponse:
     """The option fields of the model just picked, keeping the values still valid."""
-    models = available_models()
+    models = available_models(team_id_of(request.user))
     model = _pick_model(models, request.GET.get("model"))
     if model is None:
         return render(request, f"{STUDIO}#model-fields", {"missing_model": True})
@@ -174,16 +180,17 @@ def studio_fields(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def studio_estimate(request: HttpRequest) -> HttpResponse:
-    model = find_model(request.GET.get("model", ""))
+    model = find_model(request.GET.get("model", ""), team_id_of(request.user))
     if model is None:
         return render(request, f"{STUDIO}#estimate", {"cost": None})
-    return render(request, f"{STUDIO}#estimate", {"cost": _estimate(model, request.GET)})
+    context = {"cost": _estimate(model, request.GET), "model": model}
+    return render(request, f"{STUDIO}#estimate", context)
 
 
 @require_POST
 @login_required
 def generate(request: HttpRequest) -> HttpResponse:
-    models = available_models()
+    models = available_models(team_id_of(request.user))
     if not models:
         _request_catalog_refresh()
         messages.error(request, "No models yet: the catalog is loading. Try again in a moment.")
@@ -261,7 +268,9 @@ def _form_invalid(
 def generation_card(request: HttpRequest, pk: int) -> HttpResponse:
     """The feed card; while unfinished it polls this view, finished it stops."""
     generation = get_generation_for_user(request.user, pk)
-    return render(request, CARD, {"generation": generation})
+    # A poll that finds the card finished also brings the header's spend up to date.
+    header_spend = bool(request.htmx) and generation.is_finished
+    return render(request, CARD, {"generation": generation, "header_spend": header_spend})
 
 
 @require_GET
@@ -277,7 +286,7 @@ def generation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "images": list(generation.images.all()),
         "parent": parent,
         "children": children,
-        "model": find_model(generation.model_id),
+        "model": find_model(generation.model_id, generation.team_id),
         "queue_wait": _seconds_between(generation.created_at, generation.started_at),
         "reuse_url": _reuse_url(generation),
     }

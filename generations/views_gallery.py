@@ -30,6 +30,7 @@ from generations.models import Generation
 from generations.references import ReferenceProblem
 from generations.views import REUSE_PROMPT_LIMIT, login_required
 from teams.budgets import OverBudget
+from teams.services import team_id_of
 
 GALLERY = "gallery/gallery.html"
 COMPARE = "gallery/compare.html"
@@ -209,7 +210,7 @@ def gallery_zip(request: HttpRequest) -> HttpResponse:
 @login_required
 def compare(request: HttpRequest) -> HttpResponse:
     """The comparison form and the user's earlier comparisons; POST starts one."""
-    models = available_models()
+    models = available_models(team_id_of(request.user))
     data = request.POST if request.method == "POST" else None
     initial = {"prompt": request.GET.get("prompt", "")[:REUSE_PROMPT_LIMIT]}
     form = CompareForm(data, initial=initial, models=models)

@@ -36,7 +36,9 @@ from generations.services import edit_create, generation_create
 from generations.views import login_required
 from llmtr.pricing import Cost
 from llmtr.pricing import estimate as estimate_cost
+from teams import money
 from teams.budgets import OverBudget
+from teams.services import team_id_of
 
 CHIP = "inputs/_chip.html"
 EDIT = "inputs/edit.html"
@@ -125,13 +127,13 @@ def reference_picker(request: HttpRequest) -> HttpResponse:
 
 def _edit_estimate(form: EditForm) -> Cost | None:
     model = form.chosen_model()
-    if model is None or not model.spec.can_edit:
+    if model is None or not model.spec.can_edit or model.price is None:
         return None
     raw = form.data.get("n") if form.is_bound else form.initial.get("n")
     n = int(raw) if str(raw or "").isdigit() and 0 < int(raw) <= 10 else 1
     prompt = str(form.data.get("prompt", "") if form.is_bound else "")
-    return estimate_cost(
-        model.spec, prompt=prompt, params={"n": n}, price=model.price, edit_inputs=1
+    return money.held(
+        estimate_cost(model.spec, prompt=prompt, params={"n": n}, price=model.price, edit_inputs=1)
     )
 
 
@@ -158,7 +160,7 @@ def edit(request: HttpRequest) -> HttpResponse:
     """GET/POST /edit?source=image:<id> (or upload:<id>): edit one image with xAI."""
     token = request.GET.get("source") or request.POST.get("source", "")
     source = own_choice(request.user, token, GenerationInput.Role.SOURCE)
-    form = _edit_form(request, source, available_models())
+    form = _edit_form(request, source, available_models(team_id_of(request.user)))
     if request.htmx and request.htmx.target == "edit-estimate":
         return render(request, f"{EDIT}#estimate", {"cost": _edit_estimate(form)})
     vector = source.mime_type == SVG
@@ -238,7 +240,7 @@ def tryon(request: HttpRequest) -> HttpResponse:
         if getattr(state, role)
     }
     result = _tryon_result(request, state)
-    models = available_models()
+    models = available_models(team_id_of(request.user))
     action = request.POST.get("action", "")
     if request.method == "POST" and action in ("person", "garment"):
         return _tryon_upload(request, state, action, photos, models)
@@ -297,11 +299,11 @@ def _tryon_generate(request, state, photos, models) -> HttpResponse:
 
 def _tryon_estimate(form: TryOnOptionsForm) -> Cost | None:
     model = form.studio_model()
-    if model is None:
+    if model is None or model.price is None:
         return None
     raw = str((form.data if form.is_bound else form.initial).get("n") or 1)
     n = int(raw) if raw.isdigit() and 0 < int(raw) <= 4 else 1
-    return estimate_cost(model.spec, prompt="", params={"n": n}, price=model.price)
+    return money.held(estimate_cost(model.spec, prompt="", params={"n": n}, price=model.price))
 
 
 def _tryon_page(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from llmtr.spec import (
@@ -35,7 +35,34 @@ class Cost:
     basis: str  # a sentence a person can check by hand
 
 
+CENTS = Decimal("0.01")
+FOUR_PLACES = Decimal("0.0001")
+
+
+def display_places(value: Decimal) -> Decimal:
+    """Under a dollar four places, from a dollar up cents: the one money format."""
+    return FOUR_PLACES if abs(value) < 1 else CENTS
+
+
+def usd_text(value: Decimal, rounding: str = ROUND_HALF_UP) -> str:
+    """An amount in the one money format: $0.0423, $9.94, $1,204.50, $0.00. The studio's
+    pages, messages and charts all print money through this (teams.money)."""
+    value = Decimal(value)
+    if value == 0:
+        return "$0.00"
+    sign = "-" if value < 0 else ""
+    if sign:  # format |value|; floor and ceiling swap for a negative amount
+        rounding = {ROUND_FLOOR: ROUND_CEILING, ROUND_CEILING: ROUND_FLOOR}.get(rounding, rounding)
+    rounded = abs(value).quantize(display_places(value), rounding=rounding)
+    return f"{sign}${rounded:,}"
+
+
 def _money(value: Decimal) -> str:
+    return usd_text(value)
+
+
+def _rate(value: Decimal) -> str:
+    """A unit price, exactly as the catalog gives it ($0.039 an image, $5 per 1M)."""
     return f"${value.normalize():f}"
 
 
@@ -90,8 +117,12 @@ def settle(
     usage: Mapping[str, Any] | None,
     price: PriceRule | None = None,
     edit_inputs: int = 0,
+    fallback: Decimal | None = None,
 ) -> Cost:
-    """The real cost once the gateway has answered with `images` images."""
+    """The real cost once the gateway has answered with `images` images.
+
+    A token-priced answer without `usage` was still billed: `fallback` (the estimate)
+    is booked, never nothing. Without a fallback that is an error of the caller's."""
     price = price or spec.price
     usage = usage or {}
     ticks = usage.get("cost_in_usd_ticks")
@@ -106,7 +137,9 @@ def settle(
             text = int(usage.get("input_tokens") or 0) - image
         return _token_cost(price, text=int(text), image=image, output=int(usage["output_tokens"]))
     if isinstance(price, PerToken):
-        return Cost(Decimal(0), "no usage reported; nothing to bill against")
+        if fallback is None:
+            raise ValueError("a token-priced answer without usage needs the estimate to book")
+        return Cost(fallback, f"no token usage reported; the estimate is booked = {_money(fallback)}")
     return _per_image(price, images, edit_inputs)
 
 
@@ -118,9 +151,9 @@ def _per_image(price: PerImage, outputs: int, inputs: int) -> Cost:
     count = outputs + inputs
     usd = price.usd * count
     if inputs:
-        basis = f"({inputs} input + {outputs} output images) x {_money(price.usd)}"
+        basis = f"({inputs} input + {outputs} output images) x {_rate(price.usd)}"
     else:
-        basis = f"{outputs} image{'s' if outputs != 1 else ''} x {_money(price.usd)}"
+        basis = f"{outputs} image{'s' if outputs != 1 else ''} x {_rate(price.usd)}"
     return Cost(usd, f"{basis} = {_money(usd)}")
 
 
@@ -128,8 +161,8 @@ def _token_cost(price: PerToken, *, text: int, image: int, output: int) -> Cost:
     usd = (
         text * price.input_text + image * price.input_image + output * price.output_image
     ) / MILLION
-    parts = [f"{text} text tokens x {_money(price.input_text)}/1M"]
+    parts = [f"{text} text tokens x {_rate(price.input_text)}/1M"]
     if image:
-        parts.append(f"{image} image tokens x {_money(price.input_image)}/1M")
-    parts.append(f"{output} output tokens x {_money(price.output_image)}/1M")
+        parts.append(f"{image} image tokens x {_rate(price.input_image)}/1M")
+    parts.append(f"{output} output tokens x {_rate(price.output_image)}/1M")
     return Cost(usd, " + ".join(parts) + f" = {_money(usd)}")

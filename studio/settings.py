@@ -198,6 +198,20 @@ LLMTR_READ_TIMEOUT = envfloat("LLMTR_READ_TIMEOUT", 180.0)
 LLMTR_MAX_RETRIES = envint("LLMTR_MAX_RETRIES", 3)
 CATALOG_MAX_AGE_SECONDS = envint("CATALOG_MAX_AGE_SECONDS", 3600)
 
+# E-mail (budget alerts to team admins): printed to the console unless an SMTP host
+# is set.
+EMAIL_HOST = env("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "studio@localhost")
+
 # --- background work ---------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
@@ -239,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-catalog": {
         "task": "generations.tasks.refresh_catalog",
         "schedule": float(CATALOG_MAX_AGE_SECONDS),
+    },
+    "reconcile-spend": {
+        "task": "teams.tasks.reconcile_spend",
+        "schedule": envfloat("RECONCILE_INTERVAL_SECONDS", 3600.0),
     },
 }
 

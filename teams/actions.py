@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from teams import budgets
+from teams import alerts, budgets
 from teams.dashboard import CHECK_PATIENCE
 from teams.models import Budget, BudgetPeriod, GatewayCheck, Membership, Team
 
@@ -89,17 +89,31 @@ def member_remove(*, team: Team, user_id: int) -> None:
 # --- budgets -------------------------------------------------------------------------
 
 
-def budget_set(*, team: Team, user_id: int | None, amount: Decimal, period: str) -> Budget:
+def budget_set(
+    *,
+    team: Team,
+    user_id: int | None,
+    amount: Decimal,
+    period: str,
+    alert_thresholds: list[int] | None = None,
+) -> Budget:
     """Set the team's (user_id None) or a member's budget. The new limit applies to the
-    current period at once; rows of past periods keep the limit they had."""
+    current period at once, which counts everything the ledger holds in it already
+    (a budget set on the 20th knows what was spent since the 1st); rows of past
+    periods keep the limit they had."""
     if user_id is not None and not Membership.objects.filter(team=team, user_id=user_id).exists():
         raise ValidationError("That person is not on the team.")
+    defaults: dict = {"amount": amount, "period": period}
+    if alert_thresholds is not None:
+        defaults["alert_thresholds"] = alert_thresholds
     with transaction.atomic():
-        budget, _ = Budget.objects.update_or_create(
-            team=team, user_id=user_id, defaults={"amount": amount, "period": period}
-        )
-        starts_at, _ = budgets.period_bounds(period, budgets.now())
-        BudgetPeriod.objects.filter(budget=budget, starts_at=starts_at).update(limit=amount)
+        budgets.lock_team(team.pk)
+        budget, _ = Budget.objects.update_or_create(team=team, user_id=user_id, defaults=defaults)
+        current = budgets.current_period(budget)
+        if current.limit != amount:
+            BudgetPeriod.objects.filter(pk=current.pk).update(limit=amount)
+            current.limit = amount
+            alerts.check(current)
     return budget
 
 

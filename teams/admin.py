@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from teams.models import Budget, BudgetPeriod, GatewayCheck, Membership, Team
+from teams.models import (
+    Budget,
+    BudgetAlert,
+    BudgetPeriod,
+    GatewayCheck,
+    Membership,
+    ReconciliationRun,
+    Team,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -67,3 +75,16 @@ class GatewayCheckAdmin(admin.ModelAdmin):
     list_display = ("requested_at", "status", "checked_at", "models_count", "message")
     list_filter = ("status",)
     readonly_fields = ("requested_at", "checked_at", "status", "message", "models_count")
+
+
+@admin.register(BudgetAlert)
+class BudgetAlertAdmin(admin.ModelAdmin):
+    list_display = ("period", "threshold", "spent", "limit", "fired_at", "dismissed_at")
+    list_filter = ("threshold",)
+    raw_id_fields = ("period",)
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(admin.ModelAdmin):
+    list_display = ("ran_at", "ok", "checked")
+    readonly_fields = ("ran_at", "ok", "checked", "drift")

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from teams.money import nice_ceiling, usd
 
 # viewBox sizes near the size they are shown at, so 12px text stays about 12px.
 DAY_WIDTH = 1100
@@ -62,12 +64,7 @@ class Chart:
 
 
 def money(value: Decimal | None) -> str:
-    value = value or Decimal(0)
-    if value >= 100:
-        return f"${value.quantize(Decimal('1'), rounding=ROUND_HALF_UP):,}"
-    if value >= 1 or value == 0:
-        return f"${value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
-    return f"${value.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}"
+    return usd(value or Decimal(0))
 
 
 def _count(n: int) -> str:
@@ -83,7 +80,8 @@ def day_chart(
     chart.baseline = DAY_HEIGHT - bottom
     days = (last_day - first_day).days + 1
     slot = (DAY_WIDTH - left - right) / days
-    peak = max((r["spent"] or Decimal(0) for r in rows), default=Decimal(0))
+    # The axis tops out at a round figure, so its ticks read $0.50 and $1.00.
+    peak = nice_ceiling(max((r["spent"] or Decimal(0) for r in rows), default=Decimal(0)))
     plot_height = chart.baseline - top
     for r in rows:
         spent = r["spent"] or Decimal(0)

@@ -19,7 +19,7 @@ from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from generations.models import CatalogEntry, Generation
+from generations.models import CatalogEntry, Generation, LedgerEntry
 from teams import budgets
 from teams.models import Budget, BudgetPeriod, GatewayCheck, Membership, Team
 
@@ -161,7 +161,7 @@ def period_kind(budget_list: list[Budget]) -> str:
 def budget_uses(budget_list: list[Budget], period: Period) -> dict[int | None, BudgetUse]:
     """Each budget's period row at the dashboard's period (its last moment, or now for
     the current one), keyed by member id (None: the team). One query; nothing is
-    written, so a period nobody has spent in yet shows as an unsaved zero row."""
+    written, so a period without a row shows the ledger's totals in an unsaved one."""
     if not budget_list:
         return {}
     now = budgets.now()
@@ -170,16 +170,55 @@ def budget_uses(budget_list: list[Budget], period: Period) -> dict[int | None, B
         budget__in=budget_list, starts_at__lte=at, ends_at__gt=at
     ).order_by()
     by_budget = {row.budget_id: row for row in rows}
+    missing = [b for b in budget_list if b.pk not in by_budget]
+    ledger = _ledger_by_member(budget_list[0].team_id, missing, at)
     uses = {}
     for budget in budget_list:
         row = by_budget.get(budget.pk)
-        if row is None:
+        if row is None:  # nobody spent under this budget then: the ledger may have
             starts_at, ends_at = budgets.period_bounds(budget.period, at)
+            per_member = ledger[(starts_at, ends_at)]
+            if budget.user_id is None:
+                reserved = sum((r for r, _ in per_member.values()), Decimal(0))
+                spent = sum((s for _, s in per_member.values()), Decimal(0))
+            else:
+                reserved, spent = per_member.get(budget.user_id, (Decimal(0), Decimal(0)))
             row = BudgetPeriod(
-                budget=budget, starts_at=starts_at, ends_at=ends_at, limit=budget.amount
+                budget=budget,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                limit=budget.amount,
+                reserved=reserved,
+                spent=spent,
             )
         uses[budget.user_id] = BudgetUse(budget, row, budgets.days_left(row, at=now))
     return uses
+
+
+def _ledger_by_member(team_id: int, missing: list[Budget], at: datetime) -> dict:
+    """(reserved, spent) per member from the ledger, for each period span the budgets
+    without a row cover: one grouped query per span (budgets share one span unless
+    their kinds differ)."""
+    spans = {budgets.period_bounds(b.period, at) for b in missing}
+    result: dict = {}
+    for starts_at, ends_at in spans:
+        rows = (
+            LedgerEntry.objects.filter(team_id=team_id, spent_at__gte=starts_at)
+            .filter(spent_at__lt=ends_at)
+            .values("user_id")
+            .annotate(
+                held=Sum("amount", filter=Q(kind=LedgerEntry.Kind.RESERVATION)),
+                released=Sum("released", filter=Q(kind=LedgerEntry.Kind.SETTLEMENT)),
+                spent=SPENT,
+            )
+            .order_by()
+        )
+        zero = Decimal(0)
+        result[(starts_at, ends_at)] = {
+            r["user_id"]: ((r["held"] or zero) - (r["released"] or zero), r["spent"] or zero)
+            for r in rows
+        }
+    return result
 
 
 def past_budget_periods(team: Team, limit: int = 60) -> list[BudgetPeriod]:
@@ -201,35 +240,71 @@ def team_generations(team: Team, starts_at: datetime, ends_at: datetime) -> Quer
     return Generation.objects.filter(team=team, created_at__gte=starts_at, created_at__lt=ends_at)
 
 
-def spend_by_day(rows: QuerySet[Generation]) -> list[dict]:
+def team_ledger(team: Team, starts_at: datetime, ends_at: datetime) -> QuerySet[LedgerEntry]:
+    """The team's money in the period: the record every figure here is summed from,
+    so generations deleted since still count."""
+    return LedgerEntry.objects.filter(team=team, spent_at__gte=starts_at, spent_at__lt=ends_at)
+
+
+# What was charged, and how many generations were submitted (each has one first hold).
+SPENT = Sum("amount", filter=Q(kind=LedgerEntry.Kind.SETTLEMENT))
+SUBMITTED = Count("id", filter=Q(kind=LedgerEntry.Kind.RESERVATION, hold=1))
+
+
+def spend_by_day(entries: QuerySet[LedgerEntry]) -> list[dict]:
     return list(
-        rows.annotate(day=TruncDate("created_at"))
+        entries.annotate(day=TruncDate("spent_at"))
         .values("day")
-        .annotate(spent=Sum("cost"), count=Count("*"))
+        .annotate(spent=SPENT, count=SUBMITTED)
         .order_by("day")
     )
 
 
-def spend_by_model(rows: QuerySet[Generation]) -> list[dict]:
+def spend_by_model(entries: QuerySet[LedgerEntry]) -> list[dict]:
     return list(
-        rows.values("model_id")
-        .annotate(spent=Sum("cost"), count=Count("*"))
-        .order_by("-spent", "model_id")
+        entries.values("model_id")
+        .annotate(spent=SPENT, count=SUBMITTED)
+        .order_by(F("spent").desc(nulls_last=True), "model_id")
     )
 
 
-def spend_by_member(rows: QuerySet[Generation]) -> list[dict]:
+def spend_by_member(entries: QuerySet[LedgerEntry], rows: QuerySet[Generation]) -> list[dict]:
     """Spend, generations and failures per member; the period's totals are the sums
-    of these few rows (one per member), so no second pass over the generations."""
-    return list(
-        rows.values("owner_id")
-        .annotate(
-            spent=Sum("cost"),
-            count=Count("*"),
-            failed=Count("status", filter=Q(status=FAILED)),
+    of these few rows (one per member), so no second pass over the ledger."""
+    failed = dict(
+        rows.filter(status=FAILED).values("owner_id").annotate(n=Count("*")).values_list(
+            "owner_id", "n"
         )
-        .order_by("-spent", "owner_id")
     )
+    spend = list(
+        entries.values(owner_id=F("user_id"))
+        .annotate(spent=SPENT, count=SUBMITTED)
+        .order_by(F("spent").desc(nulls_last=True), "owner_id")
+    )
+    for row in spend:
+        row["failed"] = failed.pop(row["owner_id"], 0)
+    spend += [{"owner_id": k, "spent": None, "count": 0, "failed": n} for k, n in failed.items()]
+    return spend
+
+
+def unconfirmed_charges(entries: QuerySet[LedgerEntry], limit: int = 20) -> list[LedgerEntry]:
+    """Charges booked without an answer to confirm them: check them against the
+    gateway's bill. `double` marks those whose generation was sent again as well."""
+    rows = list(
+        entries.filter(kind=LedgerEntry.Kind.SETTLEMENT, unconfirmed=True)
+        .select_related("user", "generation")
+        .order_by("-spent_at", "-id")[:limit]
+    )
+    resent = set(
+        LedgerEntry.objects.filter(
+            generation_id__in=[r.generation_id for r in rows if r.generation_id],
+            kind=LedgerEntry.Kind.RESERVATION,
+            hold__gt=1,
+        ).values_list("generation_id", flat=True)
+    )
+    for row in rows:
+        row.double = row.generation_id in resent
+    return rows
 
 
 def failures_by_type(rows: QuerySet[Generation]) -> list[dict]:

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from generations.models import Generation
-from teams.models import Budget, Membership
+from teams.models import DEFAULT_ALERT_THRESHOLDS, Budget, Membership
 
 MAX_ID = 10**18  # a bigint; anything longer is a tampered value, not an id
 
@@ -93,3 +93,65 @@ class BudgetForm(forms.Form):
         self.fields["member"].choices = [("", "The whole team")] + [
             (str(user.pk), user.get_username()) for user in members
         ]
+        self.fields["alert_thresholds"] = ThresholdsField(
+            required=False,
+            initial=DEFAULT_ALERT_THRESHOLDS,
+            label="Alert at (% of the amount)",
+            help_text="The team's admins are told once a period at each: e.g. 50, 80, 100. "
+            "Empty: no alerts.",
+        )
+
+
+class ApprovalSettingsForm(forms.Form):
+    approval_above = forms.DecimalField(
+        required=False,
+        min_value=Decimal(0),
+        max_digits=14,
+        decimal_places=4,
+        label="Approve generations above (USD)",
+        help_text="A member's generation estimated above this waits for an admin. Empty: none wait.",
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=500, label="Reason (sent to the member)")
+
+
+def _thresholds(text: str) -> list[int]:
+    values = []
+    for part in (text or "").replace(";", ",").split(","):
+        part = part.strip().rstrip("%").strip()
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= 1000:
+            raise forms.ValidationError(
+                f"“{part[:20]}” is not a percentage: write whole numbers from 1 to 1000, "
+                "such as 50, 80, 100."
+            )
+        values.append(int(part))
+    return sorted(set(values))
+
+
+class ThresholdsField(forms.CharField):
+    def to_python(self, value):
+        return _thresholds(super().to_python(value))
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value
+
+
+class PriceForm(forms.Form):
+    model_id = forms.ChoiceField(label="Model")
+    usd_per_image = forms.DecimalField(
+        min_value=Decimal("0.000001"),
+        max_digits=14,
+        decimal_places=6,
+        label="Price per image (USD)",
+        error_messages={"min_value": "A price must be above zero: no model is free."},
+    )
+
+    def __init__(self, *args, models: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["model_id"].choices = [(m.id, m.name) for m in models]

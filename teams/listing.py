@@ -7,11 +7,12 @@ by one team's (team, created_at) range.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from generations.models import GeneratedImage, Generation
+from generations.models import GeneratedImage, Generation, LedgerEntry
 from teams.dashboard import local_midnight, team_generations
 from teams.models import Team
 
@@ -57,8 +58,50 @@ def generations_page(
     return page[:size], next_before
 
 
-def summary(rows: QuerySet[Generation]) -> dict:
-    return rows.aggregate(spent=Sum("cost"), count=Count("*"))
+def summary(rows: QuerySet[Generation], deleted: QuerySet[LedgerEntry]) -> dict:
+    """The count and total of the rows, plus what deleted generations in the same
+    range cost: the ledger keeps their money, so the total agrees with the charts."""
+    figures = rows.aggregate(spent=Sum("cost"), count=Count("*"))
+    figures["deleted"] = deleted.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    figures["spent"] = (figures["spent"] or Decimal(0)) + figures["deleted"]
+    return figures
+
+
+def deleted_spend(
+    team: Team, *, first: date, last: date, facets: dict[str, object]
+) -> QuerySet[LedgerEntry]:
+    """Charges of generations deleted since, in the range and facets (none when the
+    facets ask for a status or an error: a deleted generation has neither any more)."""
+    rows = LedgerEntry.objects.filter(
+        team=team,
+        kind=LedgerEntry.Kind.SETTLEMENT,
+        generation__isnull=True,
+        spent_at__gte=local_midnight(first),
+        spent_at__lt=local_midnight(last + timedelta(days=1)),
+    )
+    if facets.get("status") or facets.get("error_type") or facets.get("error_type_blank"):
+        return rows.none()
+    if facets.get("model"):
+        rows = rows.filter(model_id=facets["model"])
+    if facets.get("member"):
+        rows = rows.filter(user_id=facets["member"])
+    return rows
+
+
+def deleted_export_rows(deleted: QuerySet[LedgerEntry]):
+    """CSV tuples for deleted generations' charges, shaped like export_rows'."""
+    rows = deleted.order_by("spent_at", "id").values_list(
+        "spent_at", "user__username", "model_id", "amount"
+    )
+    for spent_at, member, model, amount in rows.iterator(chunk_size=2000):
+        yield (None, spent_at, member, model, "", "deleted", 0, amount, None, "")
+
+
+def export_total(team: Team, *, first: date, last: date) -> Decimal:
+    """What the CSV of the range adds up to: the same two querysets it is written
+    from (the generations' costs and the deleted ones' charges), summed."""
+    rows = filtered_generations(team, first=first, last=last, facets={})
+    return summary(rows, deleted_spend(team, first=first, last=last, facets={}))["spent"]
 
 
 def export_rows(rows: QuerySet[Generation]):

@@ -1,10 +1,19 @@
 from django.conf import settings
 from django.db import models
 
+DEFAULT_ALERT_THRESHOLDS = [50, 80, 100]
+
+
+def default_alert_thresholds() -> list[int]:
+    return list(DEFAULT_ALERT_THRESHOLDS)
+
 
 class Team(models.Model):
     name = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A member's generation estimated above this waits for an admin's approval, its
+    # estimate held against the budgets meanwhile. Empty: nothing waits.
+    approval_above = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name
@@ -50,6 +59,8 @@ class Budget(models.Model):
     )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     period = models.CharField(max_length=8, choices=Period.choices, default=Period.MONTH)
+    # Percentages of the limit at which the team's admins are told, once a period each.
+    alert_thresholds = models.JSONField(default=default_alert_thresholds, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -66,7 +77,12 @@ class Budget(models.Model):
 
 
 class BudgetPeriod(models.Model):
-    """One period of a budget. Rows of past periods are kept as history."""
+    """One period of a budget. Rows of past periods are kept as history.
+
+    `reserved` and `spent` are running totals of the ledger (generations.LedgerEntry)
+    in the budget's scope over [starts_at, ends_at): a row created mid-period starts
+    from what the ledger already holds, and `manage.py reconcile_spend` checks that
+    they still agree."""
 
     budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="periods")
     starts_at = models.DateTimeField()
@@ -83,6 +99,42 @@ class BudgetPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.budget} from {self.starts_at:%Y-%m-%d}"
+
+
+class BudgetAlert(models.Model):
+    """A threshold of a budget's period that spending crossed: fired once per
+    threshold per period (the unique constraint makes a second firing impossible)."""
+
+    period = models.ForeignKey(BudgetPeriod, on_delete=models.CASCADE, related_name="alerts")
+    threshold = models.PositiveSmallIntegerField()  # percent of the limit
+    spent = models.DecimalField(max_digits=20, decimal_places=10)
+    limit = models.DecimalField(max_digits=14, decimal_places=2)
+    fired_at = models.DateTimeField(auto_now_add=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-fired_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "threshold"], name="alert_once_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period.budget}: {self.threshold}% reached"
+
+
+class ReconciliationRun(models.Model):
+    """One run of the ledger-vs-everything check; the dashboard shows the latest."""
+
+    ran_at = models.DateTimeField(auto_now_add=True)
+    ok = models.BooleanField()
+    checked = models.PositiveIntegerField(default=0)
+    drift = models.JSONField(default=list, blank=True)  # sentences, one per disagreement
+
+    class Meta:
+        ordering = ("-ran_at", "-id")
+
+    def __str__(self) -> str:
+        return f"reconciliation {self.ran_at:%Y-%m-%d %H:%M} ({'ok' if self.ok else 'drift'})"
 
 
 class GatewayCheck(models.Model):

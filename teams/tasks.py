@@ -9,3 +9,14 @@ from teams import actions
 def check_gateway_key(check_id: int) -> None:
     """Runs where the key lives (the worker's settings); only the check's id travels."""
     actions.gateway_check_run(check_id=check_id)
+
+
+@shared_task(ignore_result=True)
+def reconcile_spend() -> bool:
+    """Check the ledger against budgets and every displayed figure; keep the result for
+    the dashboard."""
+    from teams import reconcile
+
+    report = reconcile.reconcile()
+    reconcile.record(report)
+    return report.ok

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from decimal import Decimal
+from itertools import chain
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -17,11 +18,12 @@ from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
+from generations import approvals
 from generations.views import login_required
 from llmtr import spec as llmtr_spec
-from teams import actions, charts, dashboard, listing
-from teams.forms import GenerationFilterForm, PeriodForm
-from teams.models import Membership, Team
+from teams import actions, alerts, charts, dashboard, listing
+from teams.forms import ApprovalSettingsForm, GenerationFilterForm, PeriodForm
+from teams.models import Membership, ReconciliationRun, Team
 
 DASHBOARD = "teams/dashboard.html"
 CSV_HEADER = [
@@ -72,8 +74,9 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
     kind = dashboard.period_kind(budget_list)
     period = dashboard.period_for(kind, start)
     rows = dashboard.team_generations(team, period.starts_at, period.ends_at)
+    entries = dashboard.team_ledger(team, period.starts_at, period.ends_at)
 
-    by_member = dashboard.spend_by_member(rows)
+    by_member = dashboard.spend_by_member(entries, rows)
     uses = dashboard.budget_uses(budget_list, period)
     people = dashboard.members(team, {r["owner_id"] for r in by_member})
     context = {
@@ -84,11 +87,16 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
         "team_budget": uses.get(None),
         "totals": _totals(by_member),
         "member_rows": _member_rows(team, people, by_member, uses),
-        "charts": _charts(rows, period, by_member, people),
+        "charts": _charts(entries, period, by_member, people),
         "failure_types": dashboard.failures_by_type(rows),
         "failures": dashboard.recent_failures(rows),
         "gateway": dashboard.gateway_status(team),
         "range_query": urlencode(period.range_query),
+        "unconfirmed": dashboard.unconfirmed_charges(entries),
+        "approvals": list(approvals.pending(team)[:50]),
+        "alerts": [(a, alerts.describe(a)) for a in alerts.open_alerts(team)[:10]],
+        "reconciliation": ReconciliationRun.objects.first(),
+        "approval_form": ApprovalSettingsForm(initial={"approval_above": team.approval_above}),
     }
     template = f"{DASHBOARD}#dashboard" if request.htmx else DASHBOARD
     return render(request, template, context)
@@ -122,18 +130,18 @@ def _member_rows(team: Team, people: list, by_member: list[dict], uses: dict) ->
     return rows
 
 
-def _charts(rows, period: dashboard.Period, by_member: list[dict], people: list) -> dict:
+def _charts(entries, period: dashboard.Period, by_member: list[dict], people: list) -> dict:
     span = period.range_query
     names = {user.pk: user.get_username() for user in people}
     return {
         "day": charts.day_chart(
-            dashboard.spend_by_day(rows),
+            dashboard.spend_by_day(entries),
             period.first_day,
             period.last_day,
             href=lambda day: _generations_url({**span, "day": day.isoformat()}),
         ),
         "model": charts.row_chart(
-            dashboard.spend_by_model(rows),
+            dashboard.spend_by_model(entries),
             label=lambda r: _model_name(r["model_id"]),
             href=lambda r: _generations_url({**span, "model": r["model_id"]}),
         ),
@@ -181,7 +189,8 @@ def _filtered(team: Team, form: GenerationFilterForm) -> tuple:
     # `error_type=` (present, empty) is the link of failures without a type: match those.
     facets["error_type_blank"] = "error_type" in form.data and not facets["error_type"]
     rows = listing.filtered_generations(team, first=first, last=last, facets=facets)
-    return rows, first, last
+    deleted = listing.deleted_spend(team, first=first, last=last, facets=facets)
+    return rows, deleted, first, last
 
 
 @require_GET
@@ -192,7 +201,7 @@ def team_generations(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         context = {"form": form, "team": team}
         return render(request, "teams/generations.html", context, status=400)
-    rows, first, last = _filtered(team, form)
+    rows, deleted, first, last = _filtered(team, form)
     page, next_before = listing.generations_page(rows, before=form.cleaned_data["before"])
     query = {k: v for k, v in request.GET.items() if k != "before"}
     member_id = form.cleaned_data["member"]
@@ -204,7 +213,7 @@ def team_generations(request: HttpRequest) -> HttpResponse:
         "is_first_page": form.cleaned_data["before"] is None,
         "first": first,
         "last": last,
-        "summary": listing.summary(rows),
+        "summary": listing.summary(rows, deleted),
         "facets": _facets(form, member_id, page),
         "query": urlencode(query),
         "export_query": urlencode({**query, "from": first.isoformat(), "to": last.isoformat()}),
@@ -251,7 +260,7 @@ def _csv_lines(rows):
     for pk, created_at, member, model, kind, status, images, cost, estimate, error in rows:
         yield writer.writerow(
             [
-                pk,
+                "" if pk is None else pk,
                 created_at.isoformat(),
                 _csv_cell(member),
                 _csv_cell(model),
@@ -259,7 +268,7 @@ def _csv_lines(rows):
                 status,
                 images,
                 "" if cost is None else f"{cost:f}",
-                f"{estimate:f}",
+                "" if estimate is None else f"{estimate:f}",
                 _csv_cell(error),
             ]
         )
@@ -274,10 +283,9 @@ def team_export(request: HttpRequest) -> HttpResponse:
     form = GenerationFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "teams/generations.html", {"form": form, "team": team}, status=400)
-    rows, first, last = _filtered(team, form)
-    response = StreamingHttpResponse(
-        _csv_lines(listing.export_rows(rows)), content_type="text/csv; charset=utf-8"
-    )
+    rows, deleted, first, last = _filtered(team, form)
+    lines = chain(listing.export_rows(rows), listing.deleted_export_rows(deleted))
+    response = StreamingHttpResponse(_csv_lines(lines), content_type="text/csv; charset=utf-8")
     name = f"{slugify(team.name) or 'team'}-generations-{first:%Y%m%d}-{last:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

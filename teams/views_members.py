@@ -9,9 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from generations import catalog
+from generations.models import ModelPrice
 from generations.views import login_required
 from teams import actions, dashboard
-from teams.forms import BudgetForm, MemberAddForm, RoleForm
+from teams.forms import BudgetForm, MemberAddForm, PriceForm, RoleForm
 from teams.models import Membership, Team
 from teams.views import admin_team
 
@@ -104,13 +106,21 @@ def team_budgets(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             actions.budget_set(
-                team=team, user_id=data["member"], amount=data["amount"], period=data["period"]
+                team=team,
+                user_id=data["member"],
+                amount=data["amount"],
+                period=data["period"],
+                alert_thresholds=data["alert_thresholds"],
             )
         except ValidationError as exc:
             form.add_error("member", exc)
         else:
             whose = "The team's" if data["member"] is None else "The member's"
-            messages.success(request, f"{whose} budget is saved; it applies from now on.")
+            messages.success(
+                request,
+                f"{whose} budget is saved. It applies now, and counts what was already "
+                "spent in this period.",
+            )
             return redirect("team-budgets")
     return _budgets_page(request, team, people, form, status=422)
 
@@ -135,10 +145,14 @@ def _budgets_page(
         {"use": use, "who": names.get(user_id) if user_id else None, "user_id": user_id}
         for user_id, use in sorted(uses.items(), key=lambda kv: (kv[0] is not None, kv[0] or 0))
     ]
+    unpriced = catalog.unpriced_models(team.pk)
     context = {
         "team": team,
         "form": form,
         "current": current,
         "past": dashboard.past_budget_periods(team),
+        "unpriced": unpriced,
+        "price_form": PriceForm(models=unpriced),
+        "team_prices": ModelPrice.objects.filter(team=team).select_related("set_by"),
     }
     return render(request, "teams/budgets.html", context, status=status)

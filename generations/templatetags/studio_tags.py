@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -14,10 +14,10 @@ from generations.catalog import StudioModel
 from generations.models import Generation
 from llmtr import spec as llmtr_spec
 from llmtr.pricing import estimate
+from teams import money
 
 register = template.Library()
 
-FOUR_PLACES = Decimal("0.0001")
 _URL = re.compile(r"(?:https?|wss?|ftp)://\S+", re.I)
 ENDPOINT_MEANING = {
     llmtr_spec.GENERATIONS_PATH: (
@@ -30,29 +30,71 @@ ENDPOINT_MEANING = {
 
 @register.filter
 def usd(value: Decimal | None) -> str:
-    """$0.0400: four places, rounded half up (the exact figure is on the detail page)."""
-    if value is None:
-        return "–"
-    return f"${Decimal(value).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP):,}"
+    """Money, in the one format of teams.money (the ledger keeps the exact figure)."""
+    return money.usd(value)
 
 
 @register.filter
-def usd_exact(value: Decimal | None) -> str:
-    if value is None:
-        return "–"
-    exact = Decimal(value).normalize()
-    return f"${exact:,f}" if exact.as_tuple().exponent < -4 else usd(exact)
+def usd_left(value: Decimal | None) -> str:
+    """What is left of a budget: rounded down (teams.money)."""
+    return money.usd_left(value or Decimal(0))
+
+
+@register.filter
+def usd_cost(value: Decimal | None) -> str:
+    """An estimate: rounded up, so it never reads as less than what is held."""
+    return money.usd_cost(value) if value is not None else "–"
+
+
+@register.simple_tag(takes_context=True)
+def budget_left(context: template.Context) -> dict | None:
+    """The least left of the viewer's and their team's budgets this period."""
+    from teams import budgets
+    from teams.services import membership_of
+
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return None
+    membership = membership_of(request.user)
+    if membership is None:
+        return None
+    tightest = budgets.left_for(team_id=membership.team_id, user_id=request.user.pk)
+    if tightest is None:
+        return None
+    amount, budget = tightest
+    team = membership.team
+    waits = None if membership.is_admin else team.approval_above
+    return {
+        "amount": max(Decimal(0), amount),
+        "whose": "Your" if budget.user_id else "The team's",
+        "period": budget.get_period_display().lower(),
+        "waits": waits,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def approval_above(context: template.Context) -> Decimal | None:
+    from teams.services import membership_of
+
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return None
+    membership = membership_of(request.user)
+    if membership is None or membership.is_admin:
+        return None
+    return membership.team.approval_above
 
 
 @register.filter
 def short_price(model: StudioModel) -> str:
     """The price in a few characters, for the model picker's options."""
     price = model.price
+    if price is None:
+        return "no price yet"
     if isinstance(price, llmtr_spec.PerToken):
         # Token-priced: one image at the default options, so models can be compared.
-        usd = estimate(model.spec, prompt="", params={}, price=price).usd
-        return f"≈${usd.quantize(Decimal('0.001'), rounding=ROUND_HALF_UP)}/image"
-    return f"${price.usd.normalize():f}/image"
+        return f"≈{money.usd(estimate(model.spec, prompt='', params={}, price=price).usd)}/image"
+    return f"${price.usd.normalize():f}/image"  # a rate, exactly as the catalog gives it
 
 
 @register.filter
@@ -115,3 +157,18 @@ def spend_this_month(context: template.Context) -> Decimal:
     if request is None or not request.user.is_authenticated:
         return Decimal(0)
     return user_spend(request.user, since=month_start())
+
+
+@register.simple_tag(takes_context=True)
+def open_alert_count(context: template.Context) -> int:
+    """Budget alerts the viewer's team has not dismissed; admins only."""
+    from teams.alerts import open_alerts
+    from teams.services import membership_of
+
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return 0
+    membership = membership_of(request.user)
+    if membership is None or not membership.is_admin:
+        return 0
+    return open_alerts(membership.team).count()

@@ -21,7 +21,12 @@ STATUS_FAULTS: dict[str, tuple[int, str, str]] = {
     "504": (504, "timeout", "The image provider timed out."),
 }
 # Faults that spoil a successful image answer; they only match image requests.
-RESULT_FAULTS = frozenset({"bad_base64", "not_an_image", "truncated_image", "expired_url"})
+# A hostile gateway's 200s: broken images, and [assumed] answers that break the
+# contract's shape (more images than `n` asked for, a token-priced answer without usage).
+RESULT_FAULTS = frozenset(
+    {"bad_base64", "not_an_image", "truncated_image", "expired_url", "extra_images", "no_usage"}
+)
+EXTRA_IMAGES = 25
 OTHER_FAULTS = frozenset({"hang", "malformed_json", "retired_model", "disconnect"})
 FAULTS = frozenset(STATUS_FAULTS) | RESULT_FAULTS | OTHER_FAULTS
 IMAGE_PATHS = frozenset({spec.GENERATIONS_PATH, spec.EDITS_PATH})

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from llmtr import spec, validation
-from llmtr.emulator.faults import Fault
+from llmtr.emulator.faults import EXTRA_IMAGES, Fault
 from llmtr.emulator.images import (
     BAD_BASE64,
     NOT_AN_IMAGE,
@@ -96,13 +96,15 @@ def _answer(
     response_format = body.get("response_format") or model.defaults().get(
         "response_format", "b64_json"
     )
+    count = EXTRA_IMAGES if fault and fault.name == "extra_images" else n
     data = [
-        _item(emulator, request, body, model, index, response_format, fault) for index in range(n)
+        _item(emulator, request, body, model, index, response_format, fault)
+        for index in range(count)
     ]
     payload: dict[str, Any] = {"created": int(emulator.clock.now()), "model": model.id}
     payload["data"] = data
-    usage = _usage(emulator, model, body, n, input_images)
-    if usage:
+    usage = _usage(emulator, model, body, count, input_images)
+    if usage and not (fault and fault.name == "no_usage"):
         payload["usage"] = usage
     emulator.pause(since=request.received)
     return json_response(payload)

@@ -160,23 +160,26 @@ def test_an_expired_url_ends_failed_with_a_reason(owner, catalog, media_root, em
     assert not default_storage.exists(folder) or default_storage.listdir(folder)[1] == []
 
 
+# What each fault costs (issue 10): an error answer is not billed; a 200 whose images
+# cannot be used was billed at the per-image price; a request without an answer may
+# have been, and is booked at the estimate as unconfirmed.
 FAULT_CASES = [
-    ("401", "auth_error", "key was refused"),
-    ("402", "insufficient_balance", "credit has run out"),
-    ("403", "forbidden", ""),
-    ("500", "internal_error", "kept failing"),
-    ("503", "provider_unavailable", "kept failing"),
-    ("malformed_json", "malformed_response", "not JSON"),
-    ("bad_base64", "malformed_response", "not valid base64"),
-    ("not_an_image", "malformed_response", "could not be decoded"),
-    ("truncated_image", "malformed_response", "could not be decoded"),
-    ("hang", "timeout", "did not answer in time"),
+    ("401", "auth_error", "key was refused", "0", False),
+    ("402", "insufficient_balance", "credit has run out", "0", False),
+    ("403", "forbidden", "", "0", False),
+    ("500", "internal_error", "kept failing", "0", False),
+    ("503", "provider_unavailable", "kept failing", "0", False),
+    ("malformed_json", "malformed_response", "not JSON", "0.04", False),
+    ("bad_base64", "malformed_response", "not valid base64", "0.04", False),
+    ("not_an_image", "malformed_response", "could not be decoded", "0.04", False),
+    ("truncated_image", "malformed_response", "could not be decoded", "0.04", False),
+    ("hang", "timeout", "did not answer in time", "0.04", True),
 ]
 
 
-@pytest.mark.parametrize(("fault", "error_type", "says"), FAULT_CASES)
+@pytest.mark.parametrize(("fault", "error_type", "says", "cost", "unconfirmed"), FAULT_CASES)
 def test_every_gateway_fault_ends_in_a_clear_failed_state(
-    owner, catalog, media_root, emulator, fast_client, fault, error_type, says
+    owner, catalog, media_root, emulator, fast_client, fault, error_type, says, cost, unconfirmed
 ):
     emulator.hang_seconds = 3
     emulator.inject(fault, times=-1)
@@ -187,9 +190,9 @@ def test_every_gateway_fault_ends_in_a_clear_failed_state(
     assert generation.error_type == error_type
     assert says in generation.error_message
     assert generation.images.count() == 0
-    assert generation.cost == 0
+    assert generation.cost == Decimal(cost)
     settlement = LedgerEntry.objects.get(generation=generation, kind="settlement")
-    assert settlement.amount == 0
+    assert (settlement.amount, settlement.unconfirmed) == (Decimal(cost), unconfirmed)
 
 
 def test_a_rate_limit_then_success_is_retried_once_and_succeeds(

@@ -31,7 +31,7 @@ def test_recraft_v4_three_images_cost_twelve_cents():
     assert isinstance(cost, Cost)
     assert cost.usd == Decimal("0.12")
     assert isinstance(cost.usd, Decimal)
-    assert "3 images x $0.04 = $0.12" in cost.basis
+    assert "3 images x $0.04 = $0.1200" in cost.basis
     assert settle(RECRAFT_V4, images=3, usage=None).usd == Decimal("0.12")
 
 
@@ -96,10 +96,16 @@ def test_gpt_input_tokens_without_details_are_all_text():
     assert settle(GPT, images=1, usage=usage).usd == Decimal("0.04284")
 
 
-def test_gpt_without_usage_bills_nothing_rather_than_guessing():
-    cost = settle(GPT, images=1, usage=None)
-    assert cost.usd == Decimal("0")
-    assert "no usage" in cost.basis
+def test_gpt_without_usage_books_the_estimate_never_nothing():
+    # Issue 10, defect 4: the gateway billed the request; $0 would make it free.
+    cost = settle(GPT, images=1, usage=None, fallback=Decimal("0.04225"))
+    assert cost.usd == Decimal("0.04225")
+    assert "no token usage reported; the estimate is booked" in cost.basis
+
+
+def test_gpt_without_usage_and_without_an_estimate_is_a_caller_error():
+    with pytest.raises(ValueError, match="needs the estimate"):
+        settle(GPT, images=1, usage=None)
 
 
 def test_gpt_estimate_medium_square_two_images():
@@ -151,7 +157,7 @@ def test_an_xai_edit_without_ticks_counts_input_and_output_images():
     cost = settle(GROK_QUALITY, images=2, usage=None, edit_inputs=1)
     # (1 input + 2 outputs) x $0.04
     assert cost.usd == Decimal("0.12")
-    assert "(1 input + 2 output images) x $0.04 = $0.12" in cost.basis
+    assert "(1 input + 2 output images) x $0.04 = $0.1200" in cost.basis
     estimated = estimate(GROK_QUALITY, prompt="bluer", params={"n": 2}, edit_inputs=1)
     assert estimated.usd == Decimal("0.12")
 

@@ -34,7 +34,9 @@ OWN_ONLY = {
 TEAM_ADMIN_ONLY = {
     "team/", "team/generations", "team/export.csv", "team/members", "team/budgets",
     "team/gateway", "team/gateway/check", "team/members/<int:user_id>/role",
-    "team/members/<int:user_id>/remove",
+    "team/members/<int:user_id>/remove", "team/approvals/<int:generation_id>/approve",
+    "team/approvals/<int:generation_id>/reject", "team/approvals/settings",
+    "team/alerts/<int:alert_id>/dismiss", "team/prices",
 }  # fmt: skip
 # pattern -> (kind of object, may the owner's team admin see it?)
 OBJECT = {
@@ -143,7 +145,7 @@ def test_only_the_owner_and_their_team_admin_reach_an_object(
 
 @pytest.mark.parametrize("pattern", sorted(TEAM_ADMIN_ONLY))
 def test_team_pages_are_for_team_admins_only(pattern, client, owner, stranger, team_admin):
-    url = url_for(pattern, {"user_id": owner.pk})
+    url = url_for(pattern, {"user_id": owner.pk, "generation_id": 1, "alert_id": 1})
     for outsider in (owner, stranger):  # the owner is a plain member of the team
         client.force_login(outsider)
         assert client.get(url).status_code in (404, 405), (url, outsider.username)
@@ -153,7 +155,9 @@ def test_team_pages_are_for_team_admins_only(pattern, client, owner, stranger, t
 
 @pytest.mark.parametrize("pattern", sorted(OWN_ONLY | TEAM_ADMIN_ONLY | set(OBJECT)))
 def test_every_page_but_the_open_ones_asks_to_sign_in(pattern, client):
-    url = url_for(pattern, {"pk": 1, "generation_pk": 1, "user_id": 1})
+    url = url_for(
+        pattern, {"pk": 1, "generation_pk": 1, "user_id": 1, "generation_id": 1, "alert_id": 1}
+    )
     for response in (client.get(url), client.post(url)):
         assert response.status_code in (302, 405), url
         if response.status_code == 302:
@@ -184,6 +188,7 @@ def test_every_post_needs_a_csrf_token(pattern, owner, team_admin, things):
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(team_admin if pattern.startswith("team/") else owner)
-    url = url_for(pattern, {**things["comparison-column"], "user_id": owner.pk})
+    ids = {"user_id": owner.pk, "generation_id": things["generation"]["pk"], "alert_id": 1}
+    url = url_for(pattern, {**things["comparison-column"], **ids})
 
     assert client.post(url).status_code in (403, 405), url

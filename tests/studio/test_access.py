@@ -103,7 +103,7 @@ def test_the_owner_sees_their_feed(login, owner, finished):
 def test_a_stranger_sees_only_their_own_history(login, stranger, finished):
     html = login(stranger).get(reverse("history")).content.decode()
     assert f'id="generation-{finished.pk}"' not in html
-    assert 'id="spend-total">$0.0000<' in html
+    assert 'id="spend-total">$0.00<' in html
 
 
 def test_the_detail_page_hides_a_parent_the_viewer_may_not_see(

@@ -143,7 +143,7 @@ def test_the_detail_page_shows_the_request_as_sent(owner_client, finished):
     assert "POST /v1/images/generations" in html
     assert "&quot;response_format&quot;: &quot;b64_json&quot;" in html
     assert "&quot;size&quot;: &quot;1:1&quot;" in html
-    assert "1 image x $0.04 = $0.04" in html  # the cost basis
+    assert "1 image x $0.04 = $0.0400" in html  # the cost basis
     assert finished.revised_prompt and finished.revised_prompt in html
 
 
@@ -207,7 +207,7 @@ def test_an_id_too_large_for_the_database_is_a_404(owner_client, db):
 
 def test_spend_counts_settled_costs_this_month_and_in_total(owner_client, owner, finished, vector):
     old = LedgerEntry.objects.get(generation=finished, kind="settlement")
-    LedgerEntry.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=62))
+    LedgerEntry.objects.filter(pk=old.pk).update(spent_at=timezone.now() - timedelta(days=62))
     html = owner_client.get(reverse("history")).content.decode()
     assert 'id="spend-month">$0.0800<' in html
     assert 'id="spend-total">$0.1200<' in html
@@ -217,7 +217,7 @@ def test_spend_counts_settled_costs_this_month_and_in_total(owner_client, owner,
 def test_spend_leaves_out_reservations_not_yet_settled(owner_client, queued):
     assert LedgerEntry.objects.filter(kind="reservation").exists()
     html = owner_client.get(reverse("history")).content.decode()
-    assert 'id="spend-total">$0.0000<' in html
+    assert 'id="spend-total">$0.00<' in html
 
 
 def test_spend_is_exact(owner, queued):

@@ -103,6 +103,7 @@ def test_a_model_the_spec_does_not_know_gets_a_prompt_and_n_only(catalog):
         model_id="acme/painter-1",
         name="Acme Painter",
         provider="acme",
+        operations=["IMAGES_GENERATIONS"],  # only image models are offered (issue 10)
         pricing_rows=[{"metric": "OUTPUT_IMAGE", "unit": "PER_IMAGE", "priceUsd": "0.01"}],
         refreshed_at=timezone.now(),
     )

@@ -63,13 +63,14 @@ def add_generation(db):
         if at is not None:  # created_at is auto_now_add: move it afterwards
             Generation.objects.filter(pk=generation.pk).update(created_at=at)
             generation.created_at = at
+        # The hold at submit, and its settlement once finished, at submit time.
+        money = {"generation": generation, "team": team, "user": user, "model_id": model_id}
+        money["spent_at"] = generation.created_at
+        held = generation.estimated_cost
+        LedgerEntry.objects.create(kind=LedgerEntry.Kind.RESERVATION, amount=held, **money)
         if cost is not None:
             LedgerEntry.objects.create(
-                generation=generation,
-                team=team,
-                user=user,
-                kind=LedgerEntry.Kind.SETTLEMENT,
-                amount=Decimal(cost),
+                kind=LedgerEntry.Kind.SETTLEMENT, amount=Decimal(cost), released=held, **money
             )
         return generation
 

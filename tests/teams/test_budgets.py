@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.db.models import Sum
 
@@ -32,7 +33,7 @@ def test_a_submit_over_the_budget_is_refused_and_nothing_is_recorded(owner, cata
     team_budget(owner, "0.10")
     submit(owner, n=2)  # $0.08
 
-    with pytest.raises(budgets.OverBudget, match=r"has \$0.02 left .* estimated at \$0.04"):
+    with pytest.raises(budgets.OverBudget, match=r"has \$0.0200 left .* estimated at \$0.0400"):
         submit(owner)
 
     assert Generation.objects.count() == 1
@@ -82,7 +83,7 @@ def test_a_failed_generation_releases_its_reservation_and_costs_nothing(owner, c
 
 
 @pytest.mark.django_db
-def test_a_new_period_starts_at_zero_and_the_old_one_stays(owner, catalog, media_root, monkeypatch):
+def test_a_new_period_starts_at_zero_and_the_old_one_stays(owner, catalog, media_root):
     budget = team_budget(owner, "0.10")
     services.generation_run(generation_id=submit(owner, n=2).pk)
     november = budgets.current_period(budget)
@@ -90,11 +91,10 @@ def test_a_new_period_starts_at_zero_and_the_old_one_stays(owner, catalog, media
     with pytest.raises(budgets.OverBudget):
         submit(owner, n=2)
 
-    later = november.ends_at + timedelta(hours=1)
-    monkeypatch.setattr(budgets, "now", lambda: later)
-    submit(owner, n=2)
-
-    december = budgets.current_period(budget)
+    # The whole clock moves (the generation's own time decides its period).
+    with time_machine.travel(november.ends_at + timedelta(hours=1), tick=False):
+        submit(owner, n=2)
+        december = budgets.current_period(budget)
     assert december.pk != november.pk
     assert december.starts_at == november.ends_at
     assert (december.reserved, december.spent) == (Decimal("0.08"), 0)

@@ -1,0 +1,139 @@
+"""A generation's money: its holds and settlements in the ledger, and its sends.
+
+    hold        at submit (hold 1) and before each re-send (hold 2, 3 ...): the estimate
+                is held against the budgets, or OverBudget is raised
+    settle      ends the open hold: releases it and books what the gateway charged
+    record_send written just before a request goes to the gateway, so a request whose
+                answer is lost (its worker died) is still known to have been sent
+
+All writes happen inside the caller's transaction; budgets.lock_team serialises them
+per team. LedgerEntry.Meta's unique (generation, kind, hold) makes settling one hold
+twice impossible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+from generations.models import GatewayAttempt, Generation, LedgerEntry
+from teams import budgets
+from teams.money import usd
+
+RESERVATION = LedgerEntry.Kind.RESERVATION
+SETTLEMENT = LedgerEntry.Kind.SETTLEMENT
+
+
+@dataclass(frozen=True)
+class Charge:
+    usd: Decimal
+    basis: str
+    unconfirmed: bool = False  # booked without an answer that confirms it
+
+
+def _entry(generation: Generation, **fields) -> LedgerEntry:
+    return LedgerEntry.objects.create(
+        generation=generation,
+        team_id=generation.team_id,
+        user_id=generation.owner_id,
+        model_id=generation.model_id,
+        **fields,
+    )
+
+
+def hold(generation: Generation, amount: Decimal, *, basis: str) -> int:
+    """Hold `amount` for the generation's next send; returns the hold's number. The
+    money belongs to the generation's submit time, whichever hold it is."""
+    held = LedgerEntry.objects.filter(generation=generation, kind=RESERVATION)
+    number = (held.aggregate(n=Max("hold"))["n"] or 0) + 1
+    spent_at = generation.created_at
+    budgets.reserve(
+        team_id=generation.team_id, user_id=generation.owner_id, amount=amount, at=spent_at
+    )
+    _entry(generation, kind=RESERVATION, hold=number, amount=amount, basis=basis, spent_at=spent_at)
+    return number
+
+
+def open_hold(generation: Generation) -> LedgerEntry | None:
+    """The hold not settled yet, if any (there is at most one)."""
+    rows = list(LedgerEntry.objects.filter(generation=generation).order_by("hold", "kind"))
+    settled = {r.hold for r in rows if r.kind == SETTLEMENT}
+    return next((r for r in rows if r.kind == RESERVATION and r.hold not in settled), None)
+
+
+def settle(generation: Generation, charge: Charge) -> LedgerEntry | None:
+    """End the open hold with `charge`. None when no hold is open (already settled)."""
+    reservation = open_hold(generation)
+    if reservation is None:
+        return None
+    basis = charge.basis
+    if charge.usd > reservation.amount:
+        basis += f" (more than the {usd(reservation.amount)} held)"
+    budgets.settle(
+        team_id=generation.team_id,
+        user_id=generation.owner_id,
+        at=reservation.spent_at,
+        released=reservation.amount,
+        charged=charge.usd,
+    )
+    entry = _entry(
+        generation,
+        kind=SETTLEMENT,
+        hold=reservation.hold,
+        amount=charge.usd,
+        released=reservation.amount,
+        unconfirmed=charge.unconfirmed,
+        basis=basis,
+        spent_at=reservation.spent_at,
+    )
+    Generation.objects.filter(pk=generation.pk).update(cost=charged_total(generation))
+    return entry
+
+
+def charged_total(generation: Generation) -> Decimal:
+    total = LedgerEntry.objects.filter(generation=generation, kind=SETTLEMENT).aggregate(
+        s=Sum("amount")
+    )["s"]
+    return total if total is not None else Decimal(0)
+
+
+def estimate_of(generation: Generation) -> Decimal:
+    first = (
+        LedgerEntry.objects.filter(generation=generation, kind=RESERVATION)
+        .order_by("hold")
+        .values_list("amount", flat=True)
+        .first()
+    )
+    return first if first is not None else generation.estimated_cost
+
+
+# --- sends ---------------------------------------------------------------------------
+
+
+def record_send(generation: Generation, claim: int) -> GatewayAttempt:
+    number = (generation.sends.aggregate(n=Max("number"))["n"] or 0) + 1
+    return GatewayAttempt.objects.create(
+        generation=generation, number=number, claim=claim, sent_at=timezone.now()
+    )
+
+
+def end_send(
+    send: GatewayAttempt | None, outcome: str, *, billed: Decimal | None, note: str = ""
+) -> None:
+    if send is None:
+        return
+    GatewayAttempt.objects.filter(pk=send.pk).update(
+        outcome=outcome, billed=billed, note=note[:2000], ended_at=timezone.now()
+    )
+
+
+def lost_sends(generation: Generation, claim: int) -> list[GatewayAttempt]:
+    """Sends of earlier claims still without an answer: their worker died mid-call."""
+    return list(
+        generation.sends.filter(outcome=GatewayAttempt.Outcome.SENT, claim__lt=claim).order_by(
+            "number"
+        )
+    )
