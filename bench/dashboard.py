@@ -139,15 +139,22 @@ def _seed(team, users, count: int) -> None:
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params | {f"extra_{c}": v for c, v in extra.items()})
+        # The ledger as the studio writes it: a hold at submit for every generation,
+        # a settlement releasing it for every finished one, both at the submit time.
         cursor.execute(
             """
             INSERT INTO generations_ledgerentry
-                (generation_id, team_id, user_id, kind, amount, basis, periods, created_at)
-            SELECT g.id, g.team_id, g.owner_id, 'settlement', g.cost, 'bench', '[]', g.finished_at
+                (generation_id, team_id, user_id, model_id, kind, hold, amount, released,
+                 unconfirmed, basis, spent_at, created_at)
+            SELECT g.id, g.team_id, g.owner_id, g.model_id, k.kind, 1,
+                   CASE WHEN k.kind = 'reservation' THEN g.estimated_cost ELSE g.cost END,
+                   CASE WHEN k.kind = 'reservation' THEN 0 ELSE g.estimated_cost END,
+                   false, 'bench', g.created_at, g.created_at
             FROM generations_generation g
-            WHERE g.team_id = %s AND g.cost IS NOT NULL
+            CROSS JOIN (VALUES ('reservation'), ('settlement')) AS k(kind)
+            WHERE g.team_id = %s AND (k.kind = 'reservation' OR g.cost IS NOT NULL)
               AND NOT EXISTS (SELECT 1 FROM generations_ledgerentry l
-                              WHERE l.generation_id = g.id AND l.kind = 'settlement')
+                              WHERE l.generation_id = g.id AND l.kind = k.kind)
             """,
             [team.pk],
         )
@@ -158,24 +165,15 @@ def _budgets(team, users) -> None:
     seeded rows spent, so the page draws its budget bars."""
     from decimal import Decimal
 
-    from django.db.models import Sum
-
-    from generations.models import Generation
     from teams import budgets
-    from teams.models import Budget, BudgetPeriod
+    from teams.models import Budget
 
     Budget.objects.get_or_create(team=team, user=None, defaults={"amount": Decimal("60000")})
     for user in users[1:4]:
         Budget.objects.get_or_create(team=team, user=user, defaults={"amount": Decimal("2500")})
     for budget in Budget.objects.filter(team=team):
-        period = budgets.current_period(budget)
-        rows = Generation.objects.filter(
-            team=team, created_at__gte=period.starts_at, created_at__lt=period.ends_at
-        )
-        if budget.user_id:
-            rows = rows.filter(owner_id=budget.user_id)
-        spent = rows.aggregate(s=Sum("cost"))["s"] or Decimal(0)
-        BudgetPeriod.objects.filter(pk=period.pk).update(spent=spent)
+        budgets.current_period(budget)  # created from the ledger's totals
+    budgets.resync(team.pk)  # rows seeded before this run: bring them in line
 
 
 def _vacuum() -> None:

@@ -9,178 +9,256 @@ from django.db import migrations, models
 
 def ledger_from_generations(apps, schema_editor):
     """Rows written before this migration: the money belongs to the generation's
-    submit time, carries its model, and a settlement released its reservation."""
+    submit time, carries its model, and a settlement released its reservation. Three
+    set-based UPDATEs, so a ledger of millions of rows migrates in the database."""
+    from django.db.models import F, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
     LedgerEntry = apps.get_model("generations", "LedgerEntry")
-    held = dict(
-        LedgerEntry.objects.filter(kind="reservation", generation__isnull=False).values_list(
-            "generation_id", "amount"
+    Generation = apps.get_model("generations", "Generation")
+    generation = Generation.objects.filter(pk=OuterRef("generation_id"))
+    with_generation = LedgerEntry.objects.filter(generation__isnull=False)
+    with_generation.update(
+        spent_at=Subquery(generation.values("created_at")[:1]),
+        model_id=Subquery(generation.values("model_id")[:1]),
+    )
+    LedgerEntry.objects.filter(generation__isnull=True).update(spent_at=F("created_at"))
+    held = LedgerEntry.objects.filter(
+        generation_id=OuterRef("generation_id"), kind="reservation"
+    ).values("amount")[:1]
+    with_generation.filter(kind="settlement").update(
+        released=Coalesce(
+            Subquery(held), Value(0), output_field=LedgerEntry._meta.get_field("released")
         )
     )
-    rows = LedgerEntry.objects.select_related("generation").iterator(chunk_size=2000)
-    batch = []
-    for entry in rows:
-        generation = entry.generation
-        entry.spent_at = generation.created_at if generation else entry.created_at
-        entry.model_id = generation.model_id if generation else ""
-        if entry.kind == "settlement":
-            entry.released = held.get(entry.generation_id, 0)
-        batch.append(entry)
-        if len(batch) >= 2000:
-            LedgerEntry.objects.bulk_update(batch, ["spent_at", "model_id", "released"])
-            batch = []
-    LedgerEntry.objects.bulk_update(batch, ["spent_at", "model_id", "released"])
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generations', '0006_ledger_survives_deletion'),
-        ('teams', '0004_money_alerts_approvals'),
+        ("generations", "0006_ledger_survives_deletion"),
+        ("teams", "0004_money_alerts_approvals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GatewayAttempt',
+            name="GatewayAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('claim', models.PositiveIntegerField()),
-                ('sent_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.CharField(choices=[('sent', 'Sent, no answer yet'), ('answered', 'Answered: billed'), ('refused', 'Refused: not billed'), ('unknown', 'No answer: may have been billed'), ('lost', 'Worker lost: may have been billed')], default='sent', max_length=10)),
-                ('billed', models.DecimalField(blank=True, decimal_places=10, max_digits=20, null=True)),
-                ('note', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                ("claim", models.PositiveIntegerField()),
+                ("sent_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("sent", "Sent, no answer yet"),
+                            ("answered", "Answered: billed"),
+                            ("refused", "Refused: not billed"),
+                            ("unknown", "No answer: may have been billed"),
+                            ("lost", "Worker lost: may have been billed"),
+                        ],
+                        default="sent",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "billed",
+                    models.DecimalField(blank=True, decimal_places=10, max_digits=20, null=True),
+                ),
+                ("note", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ('generation', 'number'),
+                "ordering": ("generation", "number"),
             },
         ),
         migrations.CreateModel(
-            name='ModelPrice',
+            name="ModelPrice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('model_id', models.CharField(max_length=200)),
-                ('usd_per_image', models.DecimalField(decimal_places=6, max_digits=14)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("model_id", models.CharField(max_length=200)),
+                ("usd_per_image", models.DecimalField(decimal_places=6, max_digits=14)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.RemoveConstraint(
-            model_name='ledgerentry',
-            name='ledger_once_per_kind',
+            model_name="ledgerentry",
+            name="ledger_once_per_kind",
         ),
         migrations.RemoveIndex(
-            model_name='ledgerentry',
-            name='ledger_team_period',
+            model_name="ledgerentry",
+            name="ledger_team_period",
         ),
         migrations.RemoveIndex(
-            model_name='ledgerentry',
-            name='ledger_user_spend',
+            model_name="ledgerentry",
+            name="ledger_user_spend",
         ),
         migrations.RemoveField(
-            model_name='ledgerentry',
-            name='periods',
+            model_name="ledgerentry",
+            name="periods",
         ),
         migrations.AddField(
-            model_name='generation',
-            name='decided_at',
+            model_name="generation",
+            name="decided_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='decided_generations', to=settings.AUTH_USER_MODEL),
+            model_name="generation",
+            name="decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="decided_generations",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='ledgerentry',
-            name='hold',
+            model_name="ledgerentry",
+            name="hold",
             field=models.PositiveSmallIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='ledgerentry',
-            name='model_id',
+            model_name="ledgerentry",
+            name="model_id",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='ledgerentry',
-            name='released',
-            field=models.DecimalField(decimal_places=10, default=Decimal('0'), max_digits=20),
+            model_name="ledgerentry",
+            name="released",
+            field=models.DecimalField(decimal_places=10, default=Decimal("0"), max_digits=20),
         ),
         migrations.AddField(
-            model_name='ledgerentry',
-            name='spent_at',
+            model_name="ledgerentry",
+            name="spent_at",
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
         migrations.AddField(
-            model_name='ledgerentry',
-            name='unconfirmed',
+            model_name="ledgerentry",
+            name="unconfirmed",
             field=models.BooleanField(default=False),
         ),
         migrations.RunPython(ledger_from_generations, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='generation',
-            name='cost_basis',
+            model_name="generation",
+            name="cost_basis",
             field=models.TextField(blank=True),
         ),
         migrations.AlterField(
-            model_name='generation',
-            name='status',
-            field=models.CharField(choices=[('approval', 'Awaiting approval'), ('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=12),
+            model_name="generation",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("approval", "Awaiting approval"),
+                    ("queued", "Queued"),
+                    ("running", "Running"),
+                    ("succeeded", "Succeeded"),
+                    ("failed", "Failed"),
+                ],
+                default="queued",
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='ledgerentry',
-            name='basis',
+            model_name="ledgerentry",
+            name="basis",
             field=models.TextField(blank=True),
         ),
         migrations.AddIndex(
-            model_name='generation',
-            index=models.Index(condition=models.Q(('status', 'approval')), fields=['team', 'created_at'], name='gen_awaiting_approval'),
+            model_name="generation",
+            index=models.Index(
+                condition=models.Q(("status", "approval")),
+                fields=["team", "created_at"],
+                name="gen_awaiting_approval",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ledgerentry',
-            index=models.Index(fields=['team', 'spent_at'], include=('user', 'model_id', 'kind', 'amount', 'released', 'generation'), name='ledger_team_spent'),
+            model_name="ledgerentry",
+            index=models.Index(
+                fields=["team", "spent_at"],
+                include=("user", "model_id", "kind", "amount", "released", "generation"),
+                name="ledger_team_spent",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ledgerentry',
-            index=models.Index(fields=['user', 'kind', 'spent_at'], include=('amount',), name='ledger_user_spent'),
+            model_name="ledgerentry",
+            index=models.Index(
+                fields=["user", "kind", "spent_at"], include=("amount",), name="ledger_user_spent"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ledgerentry',
-            index=models.Index(condition=models.Q(('unconfirmed', True)), fields=['team', 'spent_at'], name='ledger_unconfirmed'),
+            model_name="ledgerentry",
+            index=models.Index(
+                condition=models.Q(("unconfirmed", True)),
+                fields=["team", "spent_at"],
+                name="ledger_unconfirmed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.UniqueConstraint(fields=('generation', 'kind', 'hold'), name='ledger_once_per_hold'),
+            model_name="ledgerentry",
+            constraint=models.UniqueConstraint(
+                fields=("generation", "kind", "hold"), name="ledger_once_per_hold"
+            ),
         ),
         migrations.AddField(
-            model_name='gatewayattempt',
-            name='generation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sends', to='generations.generation'),
+            model_name="gatewayattempt",
+            name="generation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="sends",
+                to="generations.generation",
+            ),
         ),
         migrations.AddField(
-            model_name='modelprice',
-            name='set_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL),
+            model_name="modelprice",
+            name="set_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='modelprice',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='teams.team'),
+            model_name="modelprice",
+            name="team",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to="teams.team"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gatewayattempt',
-            constraint=models.UniqueConstraint(fields=('generation', 'number'), name='send_number'),
+            model_name="gatewayattempt",
+            constraint=models.UniqueConstraint(fields=("generation", "number"), name="send_number"),
         ),
         migrations.AddConstraint(
-            model_name='modelprice',
-            constraint=models.UniqueConstraint(fields=('team', 'model_id'), name='one_price_per_team'),
+            model_name="modelprice",
+            constraint=models.UniqueConstraint(
+                fields=("team", "model_id"), name="one_price_per_team"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='modelprice',
-            constraint=models.UniqueConstraint(condition=models.Q(('team__isnull', True)), fields=('model_id',), name='one_studio_price'),
+            model_name="modelprice",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("team__isnull", True)),
+                fields=("model_id",),
+                name="one_studio_price",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='modelprice',
-            constraint=models.CheckConstraint(condition=models.Q(('usd_per_image__gt', 0)), name='price_above_zero'),
+            model_name="modelprice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("usd_per_image__gt", 0)), name="price_above_zero"
+            ),
         ),
     ]

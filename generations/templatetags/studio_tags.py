@@ -46,19 +46,25 @@ def usd_cost(value: Decimal | None) -> str:
     return money.usd_cost(value) if value is not None else "–"
 
 
-@register.simple_tag(takes_context=True)
-def budget_left(context: template.Context) -> dict | None:
-    """The least left of the viewer's and their team's budgets this period."""
-    from teams import budgets
+def _membership(context: template.Context):
+    """The signed-in viewer's membership, or None."""
     from teams.services import membership_of
 
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return None
-    membership = membership_of(request.user)
+    return membership_of(request.user)
+
+
+@register.simple_tag(takes_context=True)
+def budget_left(context: template.Context) -> dict | None:
+    """The least left of the viewer's and their team's budgets this period."""
+    from teams import budgets
+
+    membership = _membership(context)
     if membership is None:
         return None
-    tightest = budgets.left_for(team_id=membership.team_id, user_id=request.user.pk)
+    tightest = budgets.left_for(team_id=membership.team_id, user_id=membership.user_id)
     if tightest is None:
         return None
     amount, budget = tightest
@@ -74,12 +80,8 @@ def budget_left(context: template.Context) -> dict | None:
 
 @register.simple_tag(takes_context=True)
 def approval_above(context: template.Context) -> Decimal | None:
-    from teams.services import membership_of
-
-    request = context.get("request")
-    if request is None or not request.user.is_authenticated:
-        return None
-    membership = membership_of(request.user)
+    """Above what estimate the viewer's generations wait (None: they never do)."""
+    membership = _membership(context)
     if membership is None or membership.is_admin:
         return None
     return membership.team.approval_above
@@ -163,12 +165,8 @@ def spend_this_month(context: template.Context) -> Decimal:
 def open_alert_count(context: template.Context) -> int:
     """Budget alerts the viewer's team has not dismissed; admins only."""
     from teams.alerts import open_alerts
-    from teams.services import membership_of
 
-    request = context.get("request")
-    if request is None or not request.user.is_authenticated:
-        return 0
-    membership = membership_of(request.user)
+    membership = _membership(context)
     if membership is None or not membership.is_admin:
         return 0
     return open_alerts(membership.team).count()

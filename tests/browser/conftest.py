@@ -42,13 +42,16 @@ def browser():
 
 
 @pytest.fixture
-def page_for(browser, live_server, client):
-    """page_for(user) -> a Playwright page logged in as that user."""
+def page_for(browser, live_server):
+    """page_for(user) -> a Playwright page logged in as that user. Each user gets a
+    session of their own, so two people can use the studio at once."""
     from django.conf import settings
+    from django.test import Client
 
     contexts = []
 
     def open_page(user):
+        client = Client()
         client.force_login(user)
         context = browser.new_context(
             base_url=live_server.url, viewport={"width": 1280, "height": 900}

@@ -38,8 +38,11 @@ def spend(user, model_id: str, cost: str, *, at: datetime | None = None) -> Gene
     )
     if at is not None:
         Generation.objects.filter(pk=generation.pk).update(created_at=at)
+    money = {"generation": generation, "team": team, "user": user, "model_id": model_id}
+    money["spent_at"] = at or generation.created_at
+    LedgerEntry.objects.create(kind="reservation", amount=Decimal(cost), **money)
     LedgerEntry.objects.create(
-        generation=generation, team=team, user=user, kind="settlement", amount=Decimal(cost)
+        kind="settlement", amount=Decimal(cost), released=Decimal(cost), **money
     )
     return generation
 

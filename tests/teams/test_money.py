@@ -76,7 +76,9 @@ def test_a_settlement_that_hits_a_database_error_is_retried_and_finishes(
 # --- 2. a budget set mid-period counts that period's spend ----------------------------
 
 
-def test_a_budget_set_mid_period_counts_what_was_already_spent(owner, catalog, media_root, team_admin):
+def test_a_budget_set_mid_period_counts_what_was_already_spent(
+    owner, catalog, media_root, team_admin
+):
     for _ in range(3):
         run(submit(owner, n=2))  # $0.08 each: $0.24 this month
 
@@ -151,10 +153,15 @@ def test_seeded_history_books_money_on_the_generations_own_dates(owner, media_ro
 
 
 @pytest.mark.parametrize("fault", ["bad_base64", "not_an_image", "truncated_image", "expired_url"])
-def test_an_unusable_answer_is_booked_at_the_per_image_price(owner, catalog, media_root, emulator, fault):
+def test_an_unusable_answer_is_booked_at_the_per_image_price(
+    owner, catalog, media_root, emulator, fault
+):
     emulator.inject(fault)
-    generation = run(submit(owner, "xai/grok-imagine-image", n=2, response_format="url")
-                     if fault == "expired_url" else submit(owner, "xai/grok-imagine-image", n=2))
+    generation = run(
+        submit(owner, "xai/grok-imagine-image", n=2, response_format="url")
+        if fault == "expired_url"
+        else submit(owner, "xai/grok-imagine-image", n=2)
+    )
 
     assert generation.status == "failed"
     assert generation.cost == Decimal("0.04")  # 2 images x $0.02: the gateway billed them
@@ -292,7 +299,9 @@ def test_the_over_budget_message_never_contradicts_itself(owner, catalog):
     period.save()
     with pytest.raises(budgets.OverBudget) as caught:
         services.generation_create(
-            user=owner, model=find_model("google/imagen-4.0-fast-generate-001"), prompt="x",
+            user=owner,
+            model=find_model("google/imagen-4.0-fast-generate-001"),
+            prompt="x",
             params={"n": 1, "aspect_ratio": "1:1"},
         )  # $0.02
     left, cost = re.findall(r"\$([0-9,]+\.[0-9]+)", str(caught.value))
