@@ -11,6 +11,13 @@ import pytest
 pytest_plugins = ["tests.workers"]
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Users are made in most tests; Django's real hasher is slow on purpose (about a
+    second a user here). Sign-in itself is unchanged: only the hash function is."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def emulator_server():
     from llmtr.emulator.testing import running_emulator

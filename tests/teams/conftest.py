@@ -24,12 +24,6 @@ def no_broker(monkeypatch):
     return sent
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Users are made in nearly every test here; the real hasher is slow on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def add_generation(db):
     """add_generation(user, cost="0.04", at=..., status=..., ...): a finished generation
