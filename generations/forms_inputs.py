@@ -151,6 +151,10 @@ def reference_tokens(values: Iterable[str], *, split: bool = False) -> list[str]
     return list(dict.fromkeys(tokens))
 
 
+# More tokens than this in one form is a tampered form; each costs a lookup.
+MAX_TOKENS = 2 * llmtr_spec.MAX_REFERENCES
+
+
 class References:
     """The reference images a studio form carries.
 
@@ -208,7 +212,18 @@ class References:
         return tokens
 
     def _check(self) -> None:
+        if len(self.tokens) > MAX_TOKENS:
+            # Each token costs a lookup; a form with hundreds of them is not a person's.
+            self.add_error(
+                f"At most {self.limit} reference images can go into one generation; the form "
+                f"sent {len(self.tokens)}. Remove some and try again."
+            )
+            self.tokens = []
+            return
+        pasted = self.url.startswith("data:")
         tokens = self.tokens + self._uploaded_tokens() + ([self.url] if self.url else [])
+        if pasted:  # kept as an upload chip, never echoed back into the link field
+            self.url = ""
         chosen: list[InputChoice] = []
         for token in dict.fromkeys(tokens):
             try:

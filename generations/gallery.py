@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from generations.models import CatalogEntry, GeneratedImage, Generation
 from llmtr import spec as llmtr_spec
+from studio.fields import PlausibleDateField
 from teams.services import membership_of
 
 PAGE_SIZE = 48  # divides into rows of 2, 3, 4, 6 and 8 tiles
@@ -53,29 +54,16 @@ class GalleryFilters(forms.Form):
         required=False, choices=[("", "Any status"), *Generation.Status.choices]
     )
     favourites = forms.BooleanField(required=False, label="Favourites only")
-    date_from = forms.DateField(required=False, label="From")
-    date_to = forms.DateField(required=False, label="To")
+    date_from = PlausibleDateField(required=False, label="From")
+    date_to = PlausibleDateField(required=False, label="To")
     scope = forms.ChoiceField(
         required=False, choices=[("", "My images"), ("team", "Whole team")], label="Show"
     )
-
-    def clean_date_from(self) -> date | None:
-        return _plausible(self.cleaned_data["date_from"])
-
-    def clean_date_to(self) -> date | None:
-        return _plausible(self.cleaned_data["date_to"])
 
     def values(self) -> dict:
         """The valid values only (an invalid field counts as not given)."""
         self.is_valid()
         return {k: v for k, v in self.cleaned_data.items() if v not in ("", None, False)}
-
-
-def _plausible(day: date | None) -> date | None:
-    """Dates near the ends of the calendar would overflow once turned into times."""
-    if day is not None and not date(1970, 1, 1) <= day <= date(9000, 1, 1):
-        raise forms.ValidationError("Pick a date between 1970 and 9000.")
-    return day
 
 
 @dataclass(frozen=True)

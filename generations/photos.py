@@ -12,13 +12,17 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 
 from generations.mirror import THUMB_EDGE
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the gateway's Files API limit
 MAX_UPLOAD_PIXELS = 40_000_000
-ACCEPTED = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# A try-on photo smaller than this on its shorter side shows the model too little of
+# the person or the garment to dress one in the other.
+MIN_TRYON_EDGE = 256
+# MPO: the multi-picture JPEGs many phones take; the first picture is the photo.
+ACCEPTED = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 try:  # HEIC when the optional pillow-heif plugin is installed
     from pillow_heif import register_heif_opener
@@ -27,6 +31,9 @@ try:  # HEIC when the optional pillow-heif plugin is installed
     ACCEPTED["HEIF"] = "image/jpeg"  # re-encoded to JPEG: the gateway and browsers read it
 except ImportError:  # pragma: no cover - depends on the environment
     pass
+
+
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 class PhotoRejected(ValueError):
@@ -48,7 +55,7 @@ class CleanPhoto:
         return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}[self.mime_type]
 
 
-def clean_photo(data: bytes) -> CleanPhoto:
+def clean_photo(data: bytes, *, min_edge: int = 1) -> CleanPhoto:
     if len(data) > MAX_UPLOAD_BYTES:
         raise PhotoRejected(
             f"The photo is {len(data) / 1048576:.1f} MB; the limit is 20 MB. "
@@ -69,6 +76,12 @@ def clean_photo(data: bytes) -> CleanPhoto:
                         f"The photo is {width}x{height} pixels; at most 40 megapixels are "
                         "accepted. Scale it down and try again."
                     )
+                if min(width, height) < min_edge:
+                    raise PhotoRejected(
+                        f"The photo is {width}x{height} pixels; at least {min_edge} pixels on "
+                        "each side are needed. Choose a larger photo."
+                    )
+                image.seek(0)  # a multi-picture file: the first picture
                 image.load()
                 upright = ImageOps.exif_transpose(image)
                 return _reencode(upright, ACCEPTED[fmt])
@@ -77,7 +90,10 @@ def clean_photo(data: bytes) -> CleanPhoto:
         except Image.UnidentifiedImageError:
             raise PhotoRejected(_not_a_photo("")) from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise PhotoRejected("The photo has too many pixels to be processed safely.") from None
+            raise PhotoRejected(
+                "The photo has too many pixels to be processed safely; at most 40 megapixels "
+                "are accepted. Scale it down and try again."
+            ) from None
         except (OSError, SyntaxError, ValueError):
             raise PhotoRejected(
                 "The photo could not be read completely: it may be truncated or damaged. "
@@ -90,7 +106,25 @@ def _not_a_photo(fmt: str) -> str:
     return f"That file is not a JPEG, PNG or WebP photo{found}. Choose a photo file."
 
 
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """The pixels and nothing else: colours moved to sRGB when the photo carries a
+    profile, then every piece of metadata (comments, ICC, EXIF, XMP, text chunks)
+    dropped. Pillow writes some of `info` back out on save unless it is emptied."""
+    profile = image.info.get("icc_profile")
+    if profile and image.mode in ("RGB", "RGBA", "L", "CMYK"):
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+            mode = "RGBA" if image.mode == "RGBA" else "RGB"
+            image = ImageCms.profileToProfile(image, source, SRGB, outputMode=mode)
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # an unreadable profile: keep the pixels as they are
+    clean = image.copy()
+    clean.info = {}
+    return clean
+
+
 def _reencode(image: Image.Image, mime: str) -> CleanPhoto:
+    image = _pixels_only(image)
     if mime == "image/jpeg" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     elif image.mode not in ("RGB", "RGBA", "L", "LA"):

@@ -9,7 +9,9 @@ and their ids are reused until close to the 7-day expiry.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,7 +23,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from generations.models import GatewayFile, GeneratedImage, Generation, GenerationInput, Upload
-from generations.photos import CleanPhoto, clean_photo
+from generations.photos import (
+    MAX_UPLOAD_BYTES,
+    MIN_TRYON_EDGE,
+    CleanPhoto,
+    PhotoRejected,
+    clean_photo,
+)
 from llmtr import spec as llmtr_spec
 from llmtr.client import LLMTRClient
 from teams.services import team_of
@@ -41,7 +49,8 @@ def upload_create(
 ) -> Upload:
     """Check, clean and keep a photo. Raises PhotoRejected with a user-facing message.
     The same cleaned photo uploaded twice by one user is kept once."""
-    photo = clean_photo(data)
+    tryon = purpose in (Upload.Purpose.PERSON, Upload.Purpose.GARMENT)
+    photo = clean_photo(data, min_edge=MIN_TRYON_EDGE if tryon else 1)
     sha = hashlib.sha256(photo.content).hexdigest()
     existing = Upload.objects.filter(owner=user, sha256=sha).first()
     if existing:
@@ -99,8 +108,14 @@ def visible_images(user):
 
 
 def parse_choice(user, token: str, role: str = GenerationInput.Role.REFERENCE) -> InputChoice:
-    """`upload:<id>`, `image:<id>` or an https/data URL; only the user's own things."""
+    """`upload:<id>`, `image:<id>`, an https URL, or a data URL (checked and kept as an
+    upload like any photo, never stored raw); only the user's own things."""
     token = token.strip()
+    if "\x00" in token:
+        raise ReferenceProblem(
+            "A reference contains a NUL character, which no link or image id can hold. "
+            "Remove it and try again."
+        )
     kind, _, raw_id = token.partition(":")
     if kind in ("upload", "image") and raw_id.isdigit():
         queryset = visible_uploads(user) if kind == "upload" else visible_images(user)
@@ -108,13 +123,47 @@ def parse_choice(user, token: str, role: str = GenerationInput.Role.REFERENCE) -
         if item is None:
             raise ReferenceProblem("One of the chosen images no longer exists.")
         return InputChoice(role=role, **{kind: item})
-    if token.startswith("https://") or token.startswith("data:image/"):
-        if len(token) > 2048 and token.startswith("https://"):
+    if token.startswith("data:"):
+        return InputChoice(role=role, upload=_upload_from_data_url(user, token, role))
+    if token.startswith("https://"):
+        if len(token) > 2048:
             raise ReferenceProblem("That image URL is too long.")
         return InputChoice(role=role, url=token)
     raise ReferenceProblem(
         "A reference must be an uploaded photo, an earlier image, or an https:// URL."
     )
+
+
+_DATA_URL = re.compile(r"data:image/(?:png|jpeg|webp|heic);base64,", re.I)
+# Base64 takes four characters for three bytes; a little room for the header.
+MAX_DATA_URL_CHARS = MAX_UPLOAD_BYTES * 4 // 3 + 256
+_PURPOSE_OF_ROLE = {
+    GenerationInput.Role.PERSON: Upload.Purpose.PERSON,
+    GenerationInput.Role.GARMENT: Upload.Purpose.GARMENT,
+    GenerationInput.Role.SOURCE: Upload.Purpose.EDIT,
+}
+
+
+def _upload_from_data_url(user, token: str, role: str) -> Upload:
+    """A pasted data: URL, checked exactly like a file upload and kept as one."""
+    if len(token) > MAX_DATA_URL_CHARS:
+        raise ReferenceProblem(
+            "That pasted image is larger than 20 MB. Export it smaller, or upload the file."
+        )
+    header = _DATA_URL.match(token)
+    if header is None:
+        raise ReferenceProblem(
+            "A pasted image must be a base64 data: URL of a JPEG, PNG or WebP photo."
+        )
+    try:
+        data = base64.b64decode(token[header.end() :], validate=True)
+    except (binascii.Error, ValueError):
+        raise ReferenceProblem("The pasted image is not valid base64 data.") from None
+    purpose = _PURPOSE_OF_ROLE.get(role, Upload.Purpose.REFERENCE)
+    try:
+        return upload_create(user=user, data=data, filename="pasted image", purpose=purpose)
+    except PhotoRejected as exc:
+        raise ReferenceProblem(f"The pasted image: {exc}") from None
 
 
 def check_inputs(model_spec: llmtr_spec.ModelSpec, choices: list[InputChoice]) -> list[InputChoice]:

@@ -33,15 +33,23 @@ def member_add(*, team: Team, username: str, password: str = "", role: str) -> M
     User = get_user_model()
     with transaction.atomic():
         user = User.objects.filter(username=username).first()
-        if user is None:
+        elsewhere = Membership.objects.filter(user=user).exclude(team=team).exists()
+        if user is None or elsewhere:
+            # Someone on another team and nobody at all read the same: an admin learns
+            # nothing about other teams' accounts from this page.
             if not password:
                 raise ValidationError(
-                    f"There is no user called {username}. To create one, give a password too."
+                    f"No user called {username} can be added. To create a new account for "
+                    "them, give a password too."
+                )
+            if user is not None:
+                raise ValidationError(
+                    f"The username {username} cannot be used for a new account; choose another."
                 )
             validate_password(password, user=User(username=username))
             user = User.objects.create_user(username=username, password=password)
-        elif Membership.objects.filter(user=user).exists():
-            raise ValidationError(f"{username} is already on a team: a user can be on one only.")
+        elif Membership.objects.filter(user=user, team=team).exists():
+            raise ValidationError(f"{username} is already on this team.")
         return Membership.objects.create(user=user, team=team, role=role)
 
 

@@ -10,19 +10,20 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from generations.models import Generation
+from studio.fields import PlausibleDateField
 from teams.models import DEFAULT_ALERT_THRESHOLDS, Budget, Membership
 
 MAX_ID = 10**18  # a bigint; anything longer is a tampered value, not an id
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(required=False)
+    start = PlausibleDateField(required=False)
 
 
 class GenerationFilterForm(forms.Form):
     """What a chart bar or a failure count links to: a date range and one facet."""
 
-    day = forms.DateField(required=False)
+    day = PlausibleDateField(required=False)
     model = forms.CharField(required=False, max_length=200)
     member = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     status = forms.ChoiceField(required=False, choices=[("", "Any"), *Generation.Status.choices])
@@ -32,8 +33,8 @@ class GenerationFilterForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword, so these two are added by name.
-        self.fields["from"] = forms.DateField(required=False, label="From")
-        self.fields["to"] = forms.DateField(required=False, label="To (inclusive)")
+        self.fields["from"] = PlausibleDateField(required=False, label="From")
+        self.fields["to"] = PlausibleDateField(required=False, label="To (inclusive)")
 
     def clean(self) -> dict:
         data = super().clean()

@@ -19,7 +19,7 @@ GROK = "xai/grok-imagine-image"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def jpeg(color=(200, 30, 30), size=(64, 48), fmt="JPEG") -> bytes:
+def jpeg(color=(200, 30, 30), size=(320, 256), fmt="JPEG") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, fmt)
     return buffer.getvalue()

@@ -56,12 +56,22 @@ def test_an_admin_creates_a_new_user_with_a_password(admin_client, owner, client
     [
         (
             {"username": "ghost", "role": "member"},
-            "There is no user called ghost. To create one, give a password too.",
+            "No user called ghost can be added. To create a new account for them, give a "
+            "password too.",
         ),
         ({"username": "ghost", "password": "short", "role": "member"}, "too short"),
         ({"username": "ghost", "password": "password123", "role": "member"}, "too common"),
-        ({"username": "stranger", "role": "member"}, "stranger is already on a team"),
-        ({"username": "teammate", "role": "member"}, "teammate is already on a team"),
+        # Issue 11: someone on another team reads exactly like nobody at all.
+        (
+            {"username": "stranger", "role": "member"},
+            "No user called stranger can be added. To create a new account for them, give a "
+            "password too.",
+        ),
+        (
+            {"username": "stranger", "password": "violet kites at dawn", "role": "member"},
+            "The username stranger cannot be used for a new account",
+        ),
+        ({"username": "teammate", "role": "member"}, "teammate is already on this team"),
         ({"username": "bad name!", "role": "member"}, "Enter a valid username"),
         (
             {"username": "ghost", "password": "violet kites at dawn", "role": "owner"},
