@@ -149,7 +149,6 @@ class Migration(migrations.Migration):
             name="unconfirmed",
             field=models.BooleanField(default=False),
         ),
-        migrations.RunPython(ledger_from_generations, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="generation",
             name="cost_basis",
@@ -261,4 +260,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(("usd_per_image__gt", 0)), name="price_above_zero"
             ),
         ),
+        # Last: on PostgreSQL an ALTER TABLE after these UPDATEs in the same transaction
+        # fails ("pending trigger events").
+        migrations.RunPython(ledger_from_generations, migrations.RunPython.noop),
     ]
