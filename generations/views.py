@@ -77,8 +77,11 @@ def _default_model(
 
 def _request_catalog_refresh() -> None:
     """Queue a catalog refresh without waiting for it (at most once a minute)."""
-    if not cache.add(CATALOG_NUDGE_KEY, True, timeout=60):
-        return
+    try:
+        if not cache.add(CATALOG_NUDGE_KEY, True, timeout=60):
+            return
+    except Exception:  # the cache (Redis) is down: nudge anyway; beat refreshes too
+        log.warning("cache unavailable; asking for a catalog refresh without the guard")
     from generations.tasks import refresh_catalog
 
     try:

@@ -4,6 +4,7 @@ See .env.example for every variable."""
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
     "teams",
     "generations",
 ]
@@ -79,6 +81,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the sign-in page's 429.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked (username, address) pair
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -277,8 +286,24 @@ SWEEP_QUEUED_AFTER_SECONDS = envint("SWEEP_QUEUED_AFTER_SECONDS", 120)
 # --- security ----------------------------------------------------------------------
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", 900)
+LOGIN_SLOWDOWN_SECONDS = envfloat("LOGIN_SLOWDOWN_SECONDS", 1.0)
+# Sign-in limits (studio/signin.py): django-axes, its state in the database.
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_LOCKOUT_SECONDS)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "studio.signin.axes_username"
+AXES_LOCKOUT_CALLABLE = "studio.signin.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "password"]
+AXES_VERBOSE = False
+# Proxies in front of the studio (the compose nginx: 1). With none, X-Forwarded-For is
+# ignored: anybody could write it.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "studio.signin.client_address"
 if REDIS_URL:
-    # Shared by every web process, so rate limits hold across them.
+    # Shared by every web process (the catalog-refresh nudge). Nothing on the sign-in
+    # path uses it, and its users fail open: pages work while Redis is down.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from studio.ratelimit import RateLimitedLoginView
+from studio.signin import SignInView
 
 urlpatterns = [
-    path("accounts/login/", RateLimitedLoginView.as_view(), name="login"),
-    # The admin signs in through the same rate-limited view.
-    path("admin/login/", RateLimitedLoginView.as_view()),
+    path("accounts/login/", SignInView.as_view(), name="login"),
+    # The admin signs in through the same limited view.
+    path("admin/login/", SignInView.as_view()),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("team/", include("teams.urls")),
