@@ -25,7 +25,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from generations import approvals, ledger, mirror
+from generations import approvals, heartbeat, ledger, mirror
 from generations.catalog import StudioModel, mark_retired, model_for_settlement
 from generations.failures import describe_error
 from generations.gateway import gateway_client
@@ -193,6 +193,14 @@ def generation_run(*, generation_id: int, client: LLMTRClient | None = None) -> 
     claim = _claim(generation_id)
     if claim is None:
         return
+    heartbeat.hold(generation_id, claim.attempt)
+    try:
+        _run(claim, client)
+    finally:
+        heartbeat.release(generation_id)
+
+
+def _run(claim: _Claim, client: LLMTRClient | None) -> None:
     if not _take_over(claim):
         return
     if claim.attempt > settings.GENERATION_MAX_ATTEMPTS:
@@ -222,17 +230,18 @@ _result_slots = threading.BoundedSemaphore(settings.RESULT_CONCURRENCY)
 
 
 def _take_over(claim: _Claim) -> bool:
-    """Book what an earlier claim's lost request may have cost, before sending again.
+    """Book what an earlier claim's lost request may have cost, then end or re-send.
 
     A worker that died after sending leaves a send without an answer: the gateway may
     have billed it. It is booked as an unconfirmed charge at the estimate, and the
-    estimate is held once more for the new send. When the budgets cannot hold it, the
-    generation fails rather than passing them. False: the generation has ended."""
+    generation fails with that reason rather than being billed twice. With
+    RESEND_LOST_CALLS it is sent again instead, holding its estimate once more (and
+    failing when the budgets cannot hold it). False: the generation has ended."""
     lost = ledger.lost_sends(claim.generation, claim.attempt)
     if not lost:
         return True
     generation = claim.generation
-    resend = claim.attempt <= settings.GENERATION_MAX_ATTEMPTS
+    resend = settings.RESEND_LOST_CALLS and claim.attempt <= settings.GENERATION_MAX_ATTEMPTS
 
     def book() -> bool:
         with transaction.atomic():
@@ -252,7 +261,8 @@ def _take_over(claim: _Claim) -> bool:
                 ),
             )
             if not resend:
-                return True
+                _mark_failed(claim, _LOST_CALL)
+                return False
             try:
                 with transaction.atomic():
                     ledger.hold(generation, estimate, basis="estimate, held again to send again")
@@ -264,6 +274,12 @@ def _take_over(claim: _Claim) -> bool:
     return bool(_with_db_retries(book))
 
 
+_LOST_CALL = errors.LLMTRError(
+    "The worker stopped while the gateway was making this image, so the request may "
+    "already have been billed. To avoid paying twice it was not sent again: try again "
+    "when you are ready.",
+    type="worker_lost",
+)
 _NO_ROOM_TO_RESEND = errors.LLMTRError(
     "The first request may already have been billed (its worker stopped before the answer "
     "came back), and the budget has no room to send it again, so it was not sent again. "

@@ -269,11 +269,15 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# A claimed generation belongs to its worker for this long; after that another
-# delivery of its task may take it over (the first worker is presumed dead).
-GENERATION_LEASE_SECONDS = envint(
-    "GENERATION_LEASE_SECONDS", int(LLMTR_READ_TIMEOUT * (LLMTR_MAX_RETRIES + 1) + 120)
-)
+# A claimed generation belongs to its worker for this long unless the worker renews it
+# (generations/heartbeat.py): a live worker renews every heartbeat, however long the
+# gateway takes; a dead one stops, and its generations end within lease + sweep.
+GENERATION_LEASE_SECONDS = envint("GENERATION_LEASE_SECONDS", 60)
+GENERATION_HEARTBEAT_SECONDS = envfloat("GENERATION_HEARTBEAT_SECONDS", 15.0)
+# A request sent by a worker that died before the answer may have been billed. By
+# default the generation then fails with that reason (booked as a possible charge)
+# instead of being sent again; 1 sends it again, holding its estimate once more.
+RESEND_LOST_CALLS = envbool("RESEND_LOST_CALLS", False)
 GENERATION_MAX_ATTEMPTS = envint("GENERATION_MAX_ATTEMPTS", 3)
 # Per worker process: how many threads may handle gateway answers (mirror, store,
 # finish) at once, and decode images at once. Hundreds of threads wait on the gateway;

@@ -44,8 +44,9 @@ def test_a_submitted_generation_is_run_by_a_real_worker(owner, workers, emulator
 def test_a_worker_killed_mid_generation_finishes_it_exactly_once(owner, workers, emulator):
     """SIGKILL while the gateway call is in flight; a new worker takes the task over
     once the lease runs out (through Redis redelivery or the sweeper, whichever is
-    first) and the generation ends with one set of images. The killed call may have
-    been billed: it is booked as an unconfirmed charge, the re-send as a real one."""
+    first). With RESEND_LOST_CALLS it sends it again and the generation ends with one
+    set of images; the killed call may have been billed: it is booked as an
+    unconfirmed charge, the re-send as a real one."""
     catalog_refresh()
     emulator.latency = 3.0
     fast_recovery = {
@@ -53,6 +54,8 @@ def test_a_worker_killed_mid_generation_finishes_it_exactly_once(owner, workers,
         "CELERY_VISIBILITY_TIMEOUT": "5",
         "SWEEP_INTERVAL_SECONDS": "2",
         "SWEEP_QUEUED_AFTER_SECONDS": "5",
+        "GENERATION_HEARTBEAT_SECONDS": "1",
+        "RESEND_LOST_CALLS": "1",
     }
     first = workers(**fast_recovery)
     generation = submit(owner, "google/gemini-3.1-flash-image", n=2)
@@ -84,3 +87,72 @@ def test_a_worker_killed_mid_generation_finishes_it_exactly_once(owner, workers,
     # The files of the killed attempt were never written; only the winner's exist.
     folder = f"generations/{owner.pk}/{generation.pk}"
     assert len(default_storage.listdir(folder)[1]) == 4  # 2 originals + 2 thumbnails
+
+
+# Scaled-down timings, in the defaults' proportions: a 60 s lease renewed every 15 s
+# and a 30 s sweep become 4 s, 1 s and 2 s here.
+QUICK = {
+    "GENERATION_LEASE_SECONDS": "4",
+    "GENERATION_HEARTBEAT_SECONDS": "1",
+    "SWEEP_INTERVAL_SECONDS": "2",
+    "CELERY_VISIBILITY_TIMEOUT": "600",  # recovery must not depend on redelivery
+}
+
+
+def test_a_dead_workers_generation_ends_fast_and_is_not_sent_twice(owner, workers, emulator):
+    """Issue 11: the killed worker's call may be billed, so by default it is not sent
+    again; the generation fails with that reason within lease + sweep."""
+    import time
+
+    catalog_refresh()
+    emulator.latency = 30.0  # the call is still in flight when its worker dies
+    first = workers(**QUICK)
+    generation = submit(owner, "google/gemini-3.1-flash-image", n=1)
+    wait_for(lambda: emulator.in_flight >= 1, timeout=60, what="the gateway call", worker=first)
+    first.kill()
+    killed_at = time.monotonic()
+    second = workers("-B", **QUICK)
+
+    wait_for(
+        lambda: status_of(generation) in Generation.FINISHED,
+        timeout=60,
+        what="the end",
+        worker=second,
+    )
+    took = time.monotonic() - killed_at
+    generation.refresh_from_db()
+    assert generation.status == "failed" and generation.error_type == "worker_lost"
+    assert "may already have been billed" in generation.error_message
+    assert took < 4 + 2 + 10, took  # lease + sweep interval + start-up slack
+    assert len([r for r in emulator.requests() if r["path"] == "/v1/images/generations"]) == 1
+    entry = LedgerEntry.objects.get(generation=generation, kind="settlement")
+    assert entry.unconfirmed is True and entry.amount == generation.estimated_cost
+
+
+def test_a_live_worker_keeps_a_call_longer_than_its_lease(owner, workers, emulator):
+    """The heartbeat renews the lease: a 10 s call under a 4 s lease is not taken over."""
+    catalog_refresh()
+    emulator.latency = 10.0
+    worker = workers("-B", **QUICK)
+    generation = submit(owner, "google/gemini-3.1-flash-image", n=1)
+
+    wait_for(
+        lambda: status_of(generation) in Generation.FINISHED,
+        timeout=60,
+        what="the end",
+        worker=worker,
+    )
+    generation.refresh_from_db()
+    assert generation.status == "succeeded", generation.error_message
+    assert generation.attempts == 1
+    assert list(generation.sends.values_list("outcome", flat=True)) == ["answered"]
+
+
+def test_the_defaults_end_a_dead_workers_generations_within_two_minutes(settings):
+    from django.conf import settings as live
+
+    worst = live.GENERATION_LEASE_SECONDS + live.CELERY_BEAT_SCHEDULE[
+        "sweep-stuck-generations"
+    ]["schedule"]
+    assert worst <= 100  # and a claim takes a moment: within 2 minutes
+    assert live.GENERATION_HEARTBEAT_SECONDS * 3 <= live.GENERATION_LEASE_SECONDS

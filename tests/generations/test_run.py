@@ -363,3 +363,30 @@ def test_the_api_key_appears_in_no_row_and_no_log_line(
     row = Generation.objects.filter(pk=generation.pk).values().get()
     assert "very-secret" not in str(row)
     assert "very-secret" not in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_heartbeat_renews_only_what_this_process_still_holds(owner, catalog, no_broker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from generations import heartbeat
+
+    generation = services.generation_create(
+        user=owner, model=find_model("recraft/recraft-v4"), prompt="a kite", params={"n": 1}
+    )
+    claim = services._claim(generation.pk)
+    soon = timezone.now() + timedelta(seconds=1)
+    Generation.objects.filter(pk=generation.pk).update(lease_expires_at=soon)
+    heartbeat.hold(generation.pk, claim.attempt)
+    try:
+        assert heartbeat.renew() == 1
+        generation.refresh_from_db()
+        assert generation.lease_expires_at > soon + timedelta(seconds=30)
+        # Taken over by another worker (a newer attempt): this process renews nothing.
+        Generation.objects.filter(pk=generation.pk).update(attempts=claim.attempt + 1)
+        assert heartbeat.renew() == 0
+    finally:
+        heartbeat.release(generation.pk)
+    assert heartbeat.renew() == 0

@@ -339,9 +339,29 @@ def _die_after_sending(generation: Generation) -> None:
     )
 
 
-def test_a_resent_generation_books_both_sends_and_flags_the_first(
-    owner, catalog, media_root, team_admin, login
+def test_by_default_a_lost_call_is_booked_and_the_generation_fails_unsent(
+    owner, catalog, media_root, emulator
 ):
+    Budget.objects.create(team=owner.membership.team, amount=Decimal("1.00"))
+    generation = submit(owner, n=2)
+    _die_after_sending(generation)
+
+    generation = run(generation)
+
+    assert generation.status == "failed" and generation.error_type == "worker_lost"
+    assert "may already have been billed" in generation.error_message
+    assert [r for r in emulator.requests() if r["path"].startswith("/v1/images")] == []
+    entry = LedgerEntry.objects.get(generation=generation, kind="settlement")
+    assert (entry.amount, entry.unconfirmed) == (Decimal("0.08"), True)
+    period = budgets.current_period(Budget.objects.get())
+    assert (period.spent, period.reserved) == (Decimal("0.08"), 0)
+    assert_reconciled()
+
+
+def test_a_resent_generation_books_both_sends_and_flags_the_first(
+    owner, catalog, media_root, team_admin, login, settings
+):
+    settings.RESEND_LOST_CALLS = True
     Budget.objects.create(team=owner.membership.team, amount=Decimal("1.00"))
     generation = submit(owner, n=2)  # $0.08
     _die_after_sending(generation)
@@ -367,8 +387,9 @@ def test_a_resent_generation_books_both_sends_and_flags_the_first(
 
 
 def test_a_resend_the_budget_cannot_hold_fails_instead_of_passing_it(
-    owner, catalog, media_root, emulator
+    owner, catalog, media_root, emulator, settings
 ):
+    settings.RESEND_LOST_CALLS = True
     Budget.objects.create(team=owner.membership.team, amount=Decimal("0.10"))
     generation = submit(owner, n=2)  # $0.08 of $0.10
     _die_after_sending(generation)
