@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from llmtr import errors
 
 
-def describe_error(error: errors.LLMTRError, model_id: str) -> str:
-    """The gateway's failure as a plain sentence with the way out."""
+def _wait_words(seconds: float) -> str:
+    return f"{round(seconds)} seconds" if seconds < 120 else f"{round(seconds / 60)} minutes"
+
+
+def describe_error(error: errors.LLMTRError, model_id: str, *, deferrals: int = 0) -> str:
+    """The gateway's failure as a plain sentence with the way out. `deferrals`: how
+    often the studio already waited as the gateway asked (Retry-After)."""
+    wait = getattr(error, "retry_after", None)
+    if isinstance(error, errors.RateLimited | errors.UpstreamError) and wait is not None:
+        if wait > settings.MAX_RETRY_AFTER_SECONDS:
+            return (
+                f"The gateway asked to wait {_wait_words(wait)} before trying again, longer "
+                "than the studio waits for one image. Nothing was charged; try again later."
+            )
+        if deferrals:
+            return (
+                f"The gateway kept refusing: the studio waited as it asked {deferrals} "
+                f"time{'s' if deferrals != 1 else ''} and it still refused. Nothing was "
+                "charged; try again later."
+            )
     if isinstance(error, errors.AuthError):
         return "The studio's gateway key was refused. Your team admin has been told; nothing was charged."
     if isinstance(error, errors.InsufficientBalance):

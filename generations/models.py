@@ -95,6 +95,10 @@ class Generation(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     attempts = models.PositiveIntegerField(default=0)
+    # Times the gateway asked to come back later (Retry-After) and the studio did: such
+    # a claim was not lost, so it does not count against GENERATION_MAX_ATTEMPTS.
+    deferrals = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)

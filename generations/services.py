@@ -144,13 +144,13 @@ def edit_create(
     )
 
 
-def enqueue(generation_id: int) -> None:
-    """Send the task. A broker that is down loses nothing: the row stays queued and
-    the sweeper sends it again."""
+def enqueue(generation_id: int, countdown: float | None = None) -> None:
+    """Send the task (due in `countdown` seconds). A broker that is down loses
+    nothing: the row stays queued and the sweeper sends it again."""
     from generations.tasks import run_generation
 
     try:
-        run_generation.apply_async((generation_id,), retry=False)
+        run_generation.apply_async((generation_id,), countdown=countdown, retry=False)
     except Exception:  # the broker's errors vary by transport; the sweeper recovers
         log.exception("could not queue generation %s; the sweeper will retry", generation_id)
 
@@ -170,10 +170,11 @@ def _claim(generation_id: int) -> _Claim | None:
     (its worker died). Exactly one caller wins."""
     now = timezone.now()
     lease = now + timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
+    due = Q(retry_at__isnull=True) | Q(retry_at__lte=now)  # not before the gateway asked
     won = (
         Generation.objects.filter(pk=generation_id)
         .filter(
-            Q(status=Generation.Status.QUEUED)
+            Q(status=Generation.Status.QUEUED) & due
             | Q(status=Generation.Status.RUNNING, lease_expires_at__lt=now)
         )
         .update(
@@ -203,7 +204,7 @@ def generation_run(*, generation_id: int, client: LLMTRClient | None = None) -> 
 def _run(claim: _Claim, client: LLMTRClient | None) -> None:
     if not _take_over(claim):
         return
-    if claim.attempt > settings.GENERATION_MAX_ATTEMPTS:
+    if claim.attempt - claim.generation.deferrals > settings.GENERATION_MAX_ATTEMPTS:
         _finish_failed(
             claim,
             errors.LLMTRError(
@@ -217,6 +218,9 @@ def _run(claim: _Claim, client: LLMTRClient | None) -> None:
     try:
         result = _call(client, claim)
     except errors.LLMTRError as exc:
+        wait = getattr(exc, "retry_after", None)
+        if wait is not None and _defer(claim, exc, wait):
+            return
         _finish_failed(claim, exc, charge=_charge_for_error(claim.generation, exc))
         return
     # Once the gateway has answered, what is left is CPU and short I/O. Only a few
@@ -227,6 +231,35 @@ def _run(claim: _Claim, client: LLMTRClient | None) -> None:
 
 
 _result_slots = threading.BoundedSemaphore(settings.RESULT_CONCURRENCY)
+
+
+def _defer(claim: _Claim, error: errors.LLMTRError, wait: float) -> bool:
+    """The gateway refused (429/5xx) and asked to come back after `wait` seconds,
+    longer than a worker may sleep: put the generation back in the queue with a task
+    due then, rather than failing it or holding a thread. False when the wait or the
+    number of deferrals is beyond what the studio accepts (the caller fails it)."""
+    generation = claim.generation
+    if wait > settings.MAX_RETRY_AFTER_SECONDS or generation.deferrals >= settings.MAX_DEFERRALS:
+        return False
+    due = timezone.now() + timedelta(seconds=wait)
+    with transaction.atomic():
+        won = Generation.objects.filter(
+            pk=generation.pk, status=Generation.Status.RUNNING, attempts=claim.attempt
+        ).update(
+            status=Generation.Status.QUEUED,
+            deferrals=F("deferrals") + 1,
+            retry_at=due,
+            enqueued_at=due,  # the sweeper counts from when it is due, not from now
+            lease_expires_at=None,
+            request_body=generation.request_body,
+        )
+        if not won:
+            return True  # taken over meanwhile: nothing left for this claim to do
+        ledger.end_send(claim.send, GatewayAttempt.Outcome.REFUSED, billed=Decimal(0),
+                        note=error.message)  # fmt: skip
+        transaction.on_commit(lambda: enqueue(generation.pk, countdown=wait))
+    log.info("generation %s: gateway asked to wait %.0f s; queued again", generation.pk, wait)
+    return True
 
 
 def _take_over(claim: _Claim) -> bool:
@@ -539,7 +572,7 @@ def _mark_failed(
         status=Generation.Status.FAILED,
         request_body=generation.request_body,
         error_type=error.type,
-        error_message=describe_error(error, generation.model_id),
+        error_message=describe_error(error, generation.model_id, deferrals=generation.deferrals),
         error_hint=error.hint,
         error_details=error.as_dict(),
         cost_basis=charge.basis,

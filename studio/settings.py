@@ -278,6 +278,10 @@ GENERATION_HEARTBEAT_SECONDS = envfloat("GENERATION_HEARTBEAT_SECONDS", 15.0)
 # default the generation then fails with that reason (booked as a possible charge)
 # instead of being sent again; 1 sends it again, holding its estimate once more.
 RESEND_LOST_CALLS = envbool("RESEND_LOST_CALLS", False)
+# A 429/5xx asking to wait longer than a worker sleeps (the client's 20 s) puts the
+# generation back in the queue with a task due then: up to this wait, this many times.
+MAX_RETRY_AFTER_SECONDS = envint("MAX_RETRY_AFTER_SECONDS", 600)
+MAX_DEFERRALS = envint("MAX_DEFERRALS", 3)
 GENERATION_MAX_ATTEMPTS = envint("GENERATION_MAX_ATTEMPTS", 3)
 # Per worker process: how many threads may handle gateway answers (mirror, store,
 # finish) at once, and decode images at once. Hundreds of threads wait on the gateway;

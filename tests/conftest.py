@@ -113,7 +113,7 @@ def no_broker(monkeypatch):
     from generations import services
 
     sent: list[int] = []
-    monkeypatch.setattr(services, "enqueue", sent.append)
+    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: sent.append(pk))
     return sent
 
 

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser]
 @pytest.fixture
 def make_generation(catalog, media_root, monkeypatch):
     """Succeeded generations made by running the service against the emulator."""
-    monkeypatch.setattr(services, "enqueue", lambda pk: None)
+    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: None)
 
     def make(user, model_id="recraft/recraft-v4", *, prompt="a red fox", **params):
         generation = services.generation_create(

@@ -106,7 +106,7 @@ def test_the_studio_takes_up_to_eight_references_from_uploads_the_picker_and_a_l
     from generations import services
     from generations.catalog import find_model
 
-    monkeypatch.setattr(services, "enqueue", lambda pk: None)  # no worker: nothing runs
+    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: None)  # no worker: nothing runs
     earlier = services.generation_create(
         user=owner, model=find_model("recraft/recraft-v4"), prompt="an earlier fox", params={}
     )
@@ -189,7 +189,7 @@ def test_every_wizard_step_works_without_javascript(
 
     from generations import services
 
-    monkeypatch.setattr(services, "enqueue", lambda pk: None)  # no worker: it stays queued
+    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: None)  # no worker: it stays queued
     client.force_login(owner)
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value

@@ -74,7 +74,7 @@ def test_every_url_pattern_is_classified():
 
 @pytest.fixture
 def things(owner, catalog, media_root, emulator, monkeypatch):
-    monkeypatch.setattr(services, "enqueue", lambda pk: None)
+    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: None)
     generation = services.generation_create(
         user=owner, model=find_model("recraft/recraft-v2"), prompt="mine", params={}
     )

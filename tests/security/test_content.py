@@ -102,7 +102,7 @@ XSS = '<script>alert("p")</script><img src=x onerror=alert(1)>'
 def test_prompts_and_revised_prompts_are_escaped_on_every_page(
     owner_client, owner, catalog, media_root, emulator, monkeypatch
 ):
-    monkeypatch.setattr(services, "enqueue", lambda pk: None)
+    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: None)
     generation = services.generation_create(
         user=owner, model=find_model("google/gemini-3.1-flash-image"), prompt=XSS, params={}
     )

@@ -19,7 +19,9 @@ from teams.services import team_of
 def no_broker(monkeypatch):
     """No worker here: record what would be queued instead (generations and key checks)."""
     sent: dict[str, list[int]] = {"generations": [], "checks": []}
-    monkeypatch.setattr(services, "enqueue", sent["generations"].append)
+    monkeypatch.setattr(
+        services, "enqueue", lambda pk, countdown=None: sent["generations"].append(pk)
+    )
     monkeypatch.setattr(actions, "enqueue_check", sent["checks"].append)
     return sent
 

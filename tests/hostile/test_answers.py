@@ -1,0 +1,93 @@
+"""Issue 11: hostile or unhelpful gateway answers end in a true, clear state."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from generations import services
+from generations.catalog import find_model
+from generations.models import GatewayAttempt, LedgerEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """What enqueue was asked for: (generation id, countdown)."""
+    sent: list[tuple[int, float | None]] = []
+    monkeypatch.setattr(
+        services, "enqueue", lambda pk, countdown=None: sent.append((pk, countdown))
+    )
+    return sent
+
+
+def submit(owner):
+    return services.generation_create(
+        user=owner, model=find_model("recraft/recraft-v4"), prompt="a kite", params={"n": 1}
+    )
+
+
+def image_calls(emulator) -> int:
+    return len([r for r in emulator.requests() if r["path"] == "/v1/images/generations"])
+
+
+def test_a_long_retry_after_puts_the_generation_back_with_a_task_due_then(
+    owner, owner_client, catalog, media_root, emulator, queued, django_capture_on_commit_callbacks
+):
+    emulator.inject("429", retry_after=45)
+    generation = submit(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.generation_run(generation_id=generation.pk)
+
+    generation.refresh_from_db()
+    assert generation.status == "queued" and generation.deferrals == 1
+    assert 44 <= (generation.retry_at - timezone.now()).total_seconds() <= 46
+    assert queued[-1][0] == generation.pk and queued[-1][1] == 45
+    assert GatewayAttempt.objects.get(generation=generation).outcome == "refused"
+    card = owner_client.get(reverse("generation-card", args=[generation.pk])).content.decode()
+    assert "asked the studio to come back later" in card
+
+    services.generation_run(generation_id=generation.pk)  # an early duplicate: not yet
+    assert image_calls(emulator) == 1
+    with time_machine.travel(generation.retry_at + timedelta(seconds=1)):
+        services.generation_run(generation_id=generation.pk)
+    generation.refresh_from_db()
+    assert generation.status == "succeeded"
+    assert generation.cost == generation.estimated_cost  # one image, billed once
+    assert LedgerEntry.objects.filter(generation=generation, kind="settlement").count() == 1
+
+
+def test_a_retry_after_beyond_what_the_studio_waits_fails_saying_so(
+    owner, catalog, media_root, emulator, queued
+):
+    emulator.inject("429", retry_after=3600)
+    generation = submit(owner)
+    services.generation_run(generation_id=generation.pk)
+
+    generation.refresh_from_db()
+    assert generation.status == "failed"
+    assert "asked to wait 60 minutes before trying again" in generation.error_message
+    assert "several tries" not in generation.error_message
+    assert generation.cost == 0
+
+
+def test_after_the_last_deferral_the_message_counts_the_waits(
+    owner, catalog, media_root, emulator, queued, settings
+):
+    emulator.inject("429", retry_after=30, times=-1)
+    generation = submit(owner)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(settings.MAX_DEFERRALS + 1):
+            services.generation_run(generation_id=generation.pk)
+            clock.shift(timedelta(seconds=31))  # each time, just past the asked wait
+    generation.refresh_from_db()
+
+    assert generation.status == "failed"
+    assert f"waited as it asked {settings.MAX_DEFERRALS} times" in generation.error_message
+    assert image_calls(emulator) == settings.MAX_DEFERRALS + 1
+    assert generation.cost == 0
