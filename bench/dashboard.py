@@ -174,6 +174,9 @@ def _budgets(team, users) -> None:
     for budget in Budget.objects.filter(team=team):
         budgets.current_period(budget)  # created from the ledger's totals
     budgets.resync(team.pk)  # rows seeded before this run: bring them in line
+    from teams import rollups
+
+    rollups.rebuild(team.pk)  # the dashboard reads these, as the studio keeps them
 
 
 def _vacuum() -> None:

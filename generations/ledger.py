@@ -20,7 +20,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from generations.models import GatewayAttempt, Generation, LedgerEntry
-from teams import budgets
+from teams import budgets, rollups
 from teams.money import usd
 
 RESERVATION = LedgerEntry.Kind.RESERVATION
@@ -54,6 +54,8 @@ def hold(generation: Generation, amount: Decimal, *, basis: str) -> int:
         team_id=generation.team_id, user_id=generation.owner_id, amount=amount, at=spent_at
     )
     _entry(generation, kind=RESERVATION, hold=number, amount=amount, basis=basis, spent_at=spent_at)
+    if number == 1:  # one submission, however often it is sent
+        _rollup(generation, spent_at, submitted=1)
     return number
 
 
@@ -89,8 +91,19 @@ def settle(generation: Generation, charge: Charge) -> LedgerEntry | None:
         basis=basis,
         spent_at=reservation.spent_at,
     )
+    _rollup(generation, reservation.spent_at, spent=charge.usd)
     Generation.objects.filter(pk=generation.pk).update(cost=charged_total(generation))
     return entry
+
+
+def _rollup(generation: Generation, at, **change) -> None:
+    rollups.add(
+        team_id=generation.team_id,
+        user_id=generation.owner_id,
+        model_id=generation.model_id,
+        at=at,
+        **change,
+    )
 
 
 def charged_total(generation: Generation) -> Decimal:

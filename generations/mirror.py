@@ -13,6 +13,7 @@ import logging
 import secrets
 import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,7 +26,9 @@ from generations import svg
 log = logging.getLogger(__name__)
 
 THUMB_EDGE = 384
-MAX_PIXELS = 64_000_000
+# The largest image any model returns is about 4 megapixels (Recraft V4 Pro, Gemini
+# 2K); anything over this is refused from its header, before a pixel is decoded.
+MAX_PIXELS = 24_000_000
 RASTER_MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/svg+xml": "svg"}
 
@@ -51,20 +54,53 @@ class Mirrored:
         return EXTENSIONS[self.mime_type]
 
 
-# Decoding is CPU and memory work: with hundreds of calls in flight, let only a few
-# images decode at once. More would not finish sooner on a few cores, and each holds
-# its full-size pixels in memory meanwhile.
-_decode_slots = threading.BoundedSemaphore(settings.MIRROR_CONCURRENCY)
+class PixelBudget:
+    """Pixels being decoded at once in this process, bounded: memory for decoding grows
+    with pixels, not with images (one 24-megapixel answer weighs as much as a hundred
+    small ones). A request waits until its pixels fit; one larger than the whole
+    budget waits for the budget to be empty and then has it alone."""
+
+    def __init__(self, pixels: int) -> None:
+        self.pixels = pixels
+        self.in_use = 0
+        self.peak = 0
+        self._free = threading.Condition()
+
+    @contextmanager
+    def take(self, pixels: int):
+        pixels = min(pixels, self.pixels)
+        with self._free:
+            self._free.wait_for(lambda: self.in_use + pixels <= self.pixels)
+            self.in_use += pixels
+            self.peak = max(self.peak, self.in_use)
+        try:
+            yield
+        finally:
+            with self._free:
+                self.in_use -= pixels
+                self._free.notify_all()
+
+
+_budget: PixelBudget | None = None
+_budget_lock = threading.Lock()
+
+
+def pixel_budget() -> PixelBudget:
+    """This process's budget, made on first use from MIRROR_PIXEL_BUDGET."""
+    global _budget
+    with _budget_lock:
+        if _budget is None or _budget.pixels != settings.MIRROR_PIXEL_BUDGET:
+            _budget = PixelBudget(settings.MIRROR_PIXEL_BUDGET)
+        return _budget
 
 
 def process(data: bytes) -> Mirrored:
     """Validate `data` and make its thumbnail. Raises ImageRejected."""
     if not data:
         raise ImageRejected("The gateway returned an empty image.")
-    with _decode_slots:
-        if _looks_like_svg(data):
-            return _process_svg(data)
-        return _process_raster(data)
+    if _looks_like_svg(data):
+        return _process_svg(data)
+    return _process_raster(data)
 
 
 def _process_raster(data: bytes) -> Mirrored:
@@ -77,12 +113,16 @@ def _process_raster(data: bytes) -> Mirrored:
                     raise ImageRejected(f"Unsupported image format: {image.format or 'unknown'}.")
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    raise ImageRejected(f"The image is too large ({width}x{height} pixels).")
+                    raise ImageRejected(
+                        f"The image is {width}x{height} pixels; the studio keeps images of "
+                        f"at most {MAX_PIXELS // 1_000_000} megapixels."
+                    )
                 # JPEG can decode at a fraction of its size; the full file is still read,
                 # so truncation is still caught.
                 image.draft("RGB", (THUMB_EDGE * 2, THUMB_EDGE * 2))
-                image.load()
-                thumb = _thumbnail(image)
+                with pixel_budget().take(image.size[0] * image.size[1]):
+                    image.load()
+                    thumb = _thumbnail(image)
         except ImageRejected:
             raise
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError,

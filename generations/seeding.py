@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw
 
 from generations.models import GeneratedImage, Generation, LedgerEntry
 from llmtr import spec as llmtr_spec
-from teams import budgets
+from teams import budgets, rollups
 from teams.services import team_of
 
 WORDS = (
@@ -140,5 +140,8 @@ def _images_and_ledger(generations: list[Generation], files: list[dict], user) -
         )
     GeneratedImage.objects.bulk_create(images, batch_size=BATCH)
     LedgerEntry.objects.bulk_create(ledger, batch_size=BATCH)
-    # Rows written in bulk skip the running totals: bring the team's periods in line.
-    budgets.resync(generations[0].team_id if generations else None)
+    # Rows written in bulk skip the running totals: bring the team's periods and the
+    # dashboard's rollups in line.
+    team_id = generations[0].team_id if generations else None
+    budgets.resync(team_id)
+    rollups.rebuild(team_id)

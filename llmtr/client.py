@@ -27,6 +27,7 @@ from llmtr.spec import PriceRule
 log = logging.getLogger("llmtr.client")
 
 DEFAULT_MAX_DOWNLOAD = 64 * 1024 * 1024
+DEFAULT_MAX_RESPONSE = 128 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class LLMTRClient:
         backoff: float = 0.5,
         max_backoff: float = 20.0,
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -124,6 +126,8 @@ class LLMTRClient:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.max_download_bytes = max_download_bytes
+        # An answer carries its images as base64 (4 characters for 3 bytes), up to n.
+        self.max_response_bytes = max_response_bytes
         self._sleep = sleep
         # No default auth header: result downloads go to other hosts and must not
         # carry the key. API calls add it per request.
@@ -223,17 +227,31 @@ class LLMTRClient:
                 ) from None
         raise AssertionError("unreachable")
 
-    def _read_capped(self, response: httpx.Response) -> bytes:
+    def _read_capped(
+        self, response: httpx.Response, limit: int | None = None, too_large=None
+    ) -> bytes:
+        """The body, read in chunks and refused past `limit` bytes (a result image's cap
+        by default), so a hostile answer cannot fill the worker's memory."""
+        limit = limit or self.max_download_bytes
+        too_large = too_large or (
+            lambda: errors.DownloadFailed("The result image is larger than the studio accepts.")
+        )
         declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_download_bytes:
-            raise errors.DownloadFailed("The result image is larger than the studio accepts.")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise too_large()
         chunks, total = [], 0
         for chunk in response.iter_bytes():
             total += len(chunk)
-            if total > self.max_download_bytes:
-                raise errors.DownloadFailed("The result image is larger than the studio accepts.")
+            if total > limit:
+                raise too_large()
             chunks.append(chunk)
         return b"".join(chunks)
+
+    def _answer_too_large(self) -> errors.LLMTRError:
+        return errors.MalformedResponse(
+            "The gateway's answer is larger than the studio accepts "
+            f"({self.max_response_bytes // (1024 * 1024)} MB)."
+        )
 
     # --- transport -----------------------------------------------------------------
 
@@ -243,7 +261,10 @@ class LLMTRClient:
         for attempt in range(self.max_retries + 1):
             started = time.monotonic()
             try:
-                response = self._http.request(method, url, headers=headers, **kwargs)
+                with self._http.stream(method, url, headers=headers, **kwargs) as response:
+                    body = self._read_capped(
+                        response, self.max_response_bytes, self._answer_too_large
+                    )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 error: errors.LLMTRError = errors.ConnectFailed(
                     self._scrub(f"Could not connect to the gateway: {exc}")
@@ -270,10 +291,8 @@ class LLMTRClient:
                     attempt + 1,
                 )
                 if response.is_success:
-                    return self._json(response)
-                error = errors.error_from_response(
-                    response.status_code, response.content, response.headers
-                )
+                    return self._json(response, body)
+                error = errors.error_from_response(response.status_code, body, response.headers)
                 error.message = self._scrub(error.message)
                 error.args = (error.message,)
                 error.details = self._scrub(error.details)  # kept as metadata: scrub it too
@@ -293,9 +312,9 @@ class LLMTRClient:
             delay = base / 2 + random.uniform(0, base / 2)
         self._sleep(delay)
 
-    def _json(self, response: httpx.Response) -> Any:
+    def _json(self, response: httpx.Response, body: bytes) -> Any:
         try:
-            return response.json()
+            return json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise errors.MalformedResponse(
                 "The gateway answered with something that is not JSON.",

@@ -287,7 +287,9 @@ GENERATION_MAX_ATTEMPTS = envint("GENERATION_MAX_ATTEMPTS", 3)
 # finish) at once, and decode images at once. Hundreds of threads wait on the gateway;
 # letting them all work at once on a few cores only makes them queue for the GIL.
 RESULT_CONCURRENCY = envint("RESULT_CONCURRENCY", 8)
-MIRROR_CONCURRENCY = envint("MIRROR_CONCURRENCY", 4)
+# Per worker process: megapixels decoded at once (about 4 bytes each while decoding),
+# whatever the number of images: the bound on a worker's memory for hostile answers.
+MIRROR_PIXEL_BUDGET = envint("MIRROR_PIXEL_BUDGET", 24_000_000)
 # A queued generation whose task has not started after this long is sent again.
 SWEEP_QUEUED_AFTER_SECONDS = envint("SWEEP_QUEUED_AFTER_SECONDS", 120)
 

@@ -16,11 +16,10 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from generations.models import CatalogEntry, Generation, LedgerEntry
-from teams import budgets
+from teams import budgets, rollups
 from teams.models import Budget, BudgetPeriod, GatewayCheck, Membership, Team
 
 FAILED = Generation.Status.FAILED
@@ -251,40 +250,56 @@ SPENT = Sum("amount", filter=Q(kind=LedgerEntry.Kind.SETTLEMENT))
 SUBMITTED = Count("id", filter=Q(kind=LedgerEntry.Kind.RESERVATION, hold=1))
 
 
-def spend_by_day(entries: QuerySet[LedgerEntry]) -> list[dict]:
-    return list(
-        entries.annotate(day=TruncDate("spent_at"))
-        .values("day")
-        .annotate(spent=SPENT, count=SUBMITTED)
-        .order_by("day")
+@dataclass(frozen=True)
+class Spend:
+    """The period's spend and submissions, cut three ways: cells of (day, model,
+    member) summed in the database, folded here."""
+
+    by_day: list[dict]
+    by_model: list[dict]
+    by_member: list[dict]
+
+
+def spend(team: Team, period: Period, rows: QuerySet[Generation]) -> Spend:
+    """From the rollups the ledger keeps (teams.rollups): a few hundred cells a month,
+    however many generations there were."""
+    cells = rollups.cells(team.pk, period.first_day, period.last_day)
+    days: dict = {}
+    models: dict = {}
+    members: dict = {}
+    for cell in cells:
+        for table, key, name in (
+            (days, cell["day"], "day"),
+            (models, cell["model_id"], "model_id"),
+            (members, cell["user_id"], "owner_id"),
+        ):
+            row = table.setdefault(key, {name: key, "spent": None, "count": 0})
+            if cell["spent"] is not None:
+                row["spent"] = (row["spent"] or Decimal(0)) + cell["spent"]
+            row["count"] += cell["count"]
+    biggest = lambda r: (-(r["spent"] or Decimal(0)),)  # noqa: E731
+    return Spend(
+        by_day=sorted(days.values(), key=lambda r: r["day"]),
+        by_model=sorted(models.values(), key=lambda r: (*biggest(r), r["model_id"])),
+        by_member=_with_failures(
+            sorted(members.values(), key=lambda r: (*biggest(r), r["owner_id"])), rows
+        ),
     )
 
 
-def spend_by_model(entries: QuerySet[LedgerEntry]) -> list[dict]:
-    return list(
-        entries.values("model_id")
-        .annotate(spent=SPENT, count=SUBMITTED)
-        .order_by(F("spent").desc(nulls_last=True), "model_id")
-    )
-
-
-def spend_by_member(entries: QuerySet[LedgerEntry], rows: QuerySet[Generation]) -> list[dict]:
-    """Spend, generations and failures per member; the period's totals are the sums
-    of these few rows (one per member), so no second pass over the ledger."""
+def _with_failures(by_member: list[dict], rows: QuerySet[Generation]) -> list[dict]:
+    """Each member's failures (the generations' partial index), and members who only
+    failed; the period's totals are the sums of these few rows."""
     failed = dict(
         rows.filter(status=FAILED).values("owner_id").annotate(n=Count("*")).values_list(
             "owner_id", "n"
         )
     )
-    spend = list(
-        entries.values(owner_id=F("user_id"))
-        .annotate(spent=SPENT, count=SUBMITTED)
-        .order_by(F("spent").desc(nulls_last=True), "owner_id")
-    )
-    for row in spend:
+    for row in by_member:
         row["failed"] = failed.pop(row["owner_id"], 0)
-    spend += [{"owner_id": k, "spent": None, "count": 0, "failed": n} for k, n in failed.items()]
-    return spend
+    return by_member + [
+        {"owner_id": k, "spent": None, "count": 0, "failed": n} for k, n in failed.items()
+    ]
 
 
 def unconfirmed_charges(entries: QuerySet[LedgerEntry], limit: int = 20) -> list[LedgerEntry]:

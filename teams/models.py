@@ -122,6 +122,31 @@ class BudgetAlert(models.Model):
         return f"{self.period.budget}: {self.threshold}% reached"
 
 
+class SpendRollup(models.Model):
+    """What a member spent on a model in a day, and how many generations they submitted:
+    kept by the ledger's writes (generations.ledger) in the same transaction, under the
+    team's money lock, so the dashboard reads a few hundred rows instead of summing
+    the ledger. `manage.py reconcile_spend` checks them against the ledger; deleting a
+    generation changes neither."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    model_id = models.CharField(max_length=200)
+    day = models.DateField()  # in TIME_ZONE, like the dashboard's days
+    spent = models.DecimalField(max_digits=20, decimal_places=10, default=0)
+    submitted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "day", "user", "model_id"], name="one_rollup_per_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}/{self.user_id}/{self.model_id} {self.day}: {self.spent}"
+
+
 class ReconciliationRun(models.Model):
     """One run of the ledger-vs-everything check; the dashboard shows the latest."""
 

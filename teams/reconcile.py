@@ -15,6 +15,7 @@ task runs the same check and keeps the result for the dashboard.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -22,7 +23,7 @@ from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from generations.models import Generation, LedgerEntry
-from teams import budgets, dashboard, listing
+from teams import budgets, dashboard, listing, rollups
 from teams.models import BudgetPeriod, ReconciliationRun, Team
 from teams.money import usd
 
@@ -54,6 +55,7 @@ def reconcile() -> Report:
     _open_holds(report)
     _releases(report)
     for team in Team.objects.all().iterator():
+        _rollups(report, team)
         _pages(report, team)
     _headers(report)
     return report
@@ -136,13 +138,28 @@ def _pages(report: Report, team: Team) -> None:
     entries = dashboard.team_ledger(team, period.starts_at, period.ends_at)
     truth = entries.filter(kind=SETTLEMENT).aggregate(s=Sum("amount"))["s"]
     rows = dashboard.team_generations(team, period.starts_at, period.ends_at)
-    by_member = dashboard.spend_by_member(entries, rows)
-    shown = sum((r["spent"] or ZERO for r in by_member), ZERO)
-    report.compare(f"team {team}'s dashboard total", shown, truth)
-    by_day = sum((r["spent"] or ZERO for r in dashboard.spend_by_day(entries)), ZERO)
-    report.compare(f"team {team}'s spend-per-day chart", by_day, truth)
+    spend = dashboard.spend(team, period, rows)
+    for name, cut in (("member", spend.by_member), ("day", spend.by_day), ("model", spend.by_model)):
+        shown = sum((r["spent"] or ZERO for r in cut), ZERO)
+        report.compare(f"team {team}'s spend per {name} (dashboard)", shown, truth)
     csv_total = listing.export_total(team, first=period.first_day, last=period.last_day)
     report.compare(f"team {team}'s CSV export", csv_total, truth)
+
+
+def _rollups(report: Report, team: Team) -> None:
+    """Every (day, model, member) cell the dashboard reads, against the ledger's."""
+    kept = {(c["day"], c["model_id"], c["user_id"]): c for c in rollups.cells(team.pk, date.min, date.max)}
+    for cell in rollups.from_ledger(team.pk):
+        key = (cell["day"], cell["model_id"], cell["user_id"])
+        have = kept.pop(key, {"spent": ZERO, "count": 0})
+        name = f"team {team}'s rollup for user {key[2]}, {key[1]}, {key[0]}"
+        report.compare(f"{name}: spent", have["spent"], cell["spent"])
+        report.checked += 1
+        if have["count"] != cell["count"]:
+            report.drift.append(f"{name}: {have['count']} submitted, the ledger {cell['count']}")
+    for key, cell in kept.items():
+        if cell["spent"] or cell["count"]:
+            report.drift.append(f"team {team}'s rollup {key} has no ledger rows behind it")
 
 
 def _headers(report: Report) -> None:

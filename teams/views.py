@@ -76,7 +76,8 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
     rows = dashboard.team_generations(team, period.starts_at, period.ends_at)
     entries = dashboard.team_ledger(team, period.starts_at, period.ends_at)
 
-    by_member = dashboard.spend_by_member(entries, rows)
+    spend = dashboard.spend(team, period, rows)
+    by_member = spend.by_member
     uses = dashboard.budget_uses(budget_list, period)
     people = dashboard.members(team, {r["owner_id"] for r in by_member})
     context = {
@@ -87,7 +88,7 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
         "team_budget": uses.get(None),
         "totals": _totals(by_member),
         "member_rows": _member_rows(team, people, by_member, uses),
-        "charts": _charts(entries, period, by_member, people),
+        "charts": _charts(spend, period, people),
         "failure_types": dashboard.failures_by_type(rows),
         "failures": dashboard.recent_failures(rows),
         "gateway": dashboard.gateway_status(team),
@@ -130,23 +131,23 @@ def _member_rows(team: Team, people: list, by_member: list[dict], uses: dict) ->
     return rows
 
 
-def _charts(entries, period: dashboard.Period, by_member: list[dict], people: list) -> dict:
+def _charts(spend: dashboard.Spend, period: dashboard.Period, people: list) -> dict:
     span = period.range_query
     names = {user.pk: user.get_username() for user in people}
     return {
         "day": charts.day_chart(
-            dashboard.spend_by_day(entries),
+            spend.by_day,
             period.first_day,
             period.last_day,
             href=lambda day: _generations_url({**span, "day": day.isoformat()}),
         ),
         "model": charts.row_chart(
-            dashboard.spend_by_model(entries),
+            spend.by_model,
             label=lambda r: _model_name(r["model_id"]),
             href=lambda r: _generations_url({**span, "model": r["model_id"]}),
         ),
         "member": charts.row_chart(
-            by_member,
+            spend.by_member,
             label=lambda r: names.get(r["owner_id"], f"user {r['owner_id']}"),
             href=lambda r: _generations_url({**span, "member": r["owner_id"]}),
         ),

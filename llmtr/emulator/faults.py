@@ -24,8 +24,11 @@ STATUS_FAULTS: dict[str, tuple[int, str, str]] = {
 # A hostile gateway's 200s: broken images, and [assumed] answers that break the
 # contract's shape (more images than `n` asked for, a token-priced answer without usage).
 RESULT_FAULTS = frozenset(
-    {"bad_base64", "not_an_image", "truncated_image", "expired_url", "extra_images", "no_usage"}
-)
+    {
+        "bad_base64", "not_an_image", "truncated_image", "expired_url", "extra_images",
+        "no_usage", "large_image", "huge_image",
+    }
+)  # fmt: skip
 EXTRA_IMAGES = 25
 OTHER_FAULTS = frozenset({"hang", "malformed_json", "retired_model", "disconnect"})
 FAULTS = frozenset(STATUS_FAULTS) | RESULT_FAULTS | OTHER_FAULTS

@@ -15,9 +15,11 @@ from llmtr.emulator.faults import EXTRA_IMAGES, Fault
 from llmtr.emulator.images import (
     BAD_BASE64,
     NOT_AN_IMAGE,
+    OVERSIZED,
     decode_data_url,
     image_seed,
     is_image,
+    oversized,
     render,
 )
 from llmtr.emulator.wsgi import ApiError, Request, Response, json_response
@@ -120,10 +122,12 @@ def _item(
     fault: Fault | None,
 ) -> dict[str, str]:
     mime = model.output_mime(body)
-    width, height = model.pixel_size(body)
-    data = render(image_seed(body, index), width, height, mime)
     kind = fault.name if fault else None
-    if kind == "not_an_image":
+    width, height = model.pixel_size(body)
+    data = b"" if kind in OVERSIZED else render(image_seed(body, index), width, height, mime)
+    if kind in OVERSIZED:
+        data, mime = oversized(kind), "image/png"
+    elif kind == "not_an_image":
         data = NOT_AN_IMAGE
     elif kind == "truncated_image":
         data = data[: len(data) // 2]

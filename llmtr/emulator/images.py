@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import io
 import json
+import threading
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -146,3 +147,20 @@ def is_image(data: bytes) -> bool:
     except Exception:  # Pillow raises many types for bad input; all mean "not an image"
         return False
     return True
+
+
+# Hostile sizes [assumed]: a 23-megapixel PNG (4800 x 4800) and a 64-megapixel one
+# (8000 x 8000). Rendered once per process and reused: few kilobytes on the wire
+# (one colour compresses well), their full pixel count to whoever decodes them.
+OVERSIZED = {"large_image": (4800, 4800), "huge_image": (8000, 8000)}
+_oversized: dict[str, bytes] = {}
+_oversized_lock = threading.Lock()
+
+
+def oversized(kind: str) -> bytes:
+    with _oversized_lock:
+        if kind not in _oversized:
+            buffer = io.BytesIO()
+            Image.new("RGB", OVERSIZED[kind], (90, 140, 200)).save(buffer, "PNG")
+            _oversized[kind] = buffer.getvalue()
+        return _oversized[kind]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from generations.models import Generation, LedgerEntry
+from teams import rollups
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,6 +45,7 @@ def spend(user, model_id: str, cost: str, *, at: datetime | None = None) -> Gene
     LedgerEntry.objects.create(
         kind="settlement", amount=Decimal(cost), released=Decimal(cost), **money
     )
+    rollups.rebuild(team.pk)  # as the ledger's own writes keep them
     return generation
 
 

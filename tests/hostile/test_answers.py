@@ -91,3 +91,58 @@ def test_after_the_last_deferral_the_message_counts_the_waits(
     assert f"waited as it asked {settings.MAX_DEFERRALS} times" in generation.error_message
     assert image_calls(emulator) == settings.MAX_DEFERRALS + 1
     assert generation.cost == 0
+
+
+# --- memory: pixels in decode, not images ---------------------------------------------------
+
+
+def test_a_huge_answer_is_refused_from_its_header(owner, catalog, media_root, emulator, queued):
+    emulator.inject("huge_image")
+    generation = submit(owner)
+    services.generation_run(generation_id=generation.pk)
+
+    generation.refresh_from_db()
+    assert generation.status == "failed"
+    assert "8000x8000 pixels; the studio keeps images of at most 24 megapixels" in (
+        generation.error_message
+    )
+
+
+def test_the_pixel_budget_holds_decodes_until_their_pixels_fit():
+    import threading
+
+    from generations.mirror import PixelBudget
+
+    budget = PixelBudget(10)
+    order: list[str] = []
+    with budget.take(8):
+        waiter = threading.Thread(
+            target=lambda: budget.take(5).__enter__() or order.append("second in")
+        )
+        waiter.start()
+        waiter.join(timeout=0.3)
+        assert order == [] and waiter.is_alive()  # 8 + 5 > 10: it waits
+        order.append("first out")
+    waiter.join(timeout=5)
+    assert order == ["first out", "second in"]
+    assert budget.peak == 8
+
+
+def test_an_image_larger_than_the_budget_gets_the_budget_alone():
+    from generations.mirror import PixelBudget
+
+    budget = PixelBudget(10)
+    with budget.take(50):
+        assert budget.in_use == 10
+    assert budget.in_use == 0
+
+
+def test_a_gateway_answer_larger_than_the_cap_is_refused_while_reading(emulator_url):
+    from llmtr import errors
+    from llmtr.client import LLMTRClient
+
+    client = LLMTRClient(emulator_url, "llmtr-test-key", max_response_bytes=50_000)
+    with pytest.raises(errors.MalformedResponse, match="larger than the studio accepts"):
+        client.generate(
+            {"model": "recraft/recraft-v4", "prompt": "x", "n": 6, "response_format": "b64_json"}
+        )

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from generations import services
 from generations.models import Generation, LedgerEntry
-from teams import actions
+from teams import actions, rollups
 from teams.services import team_of
 
 
@@ -64,10 +64,13 @@ def add_generation(db):
         money["spent_at"] = generation.created_at
         held = generation.estimated_cost
         LedgerEntry.objects.create(kind=LedgerEntry.Kind.RESERVATION, amount=held, **money)
+        cell = {"team_id": team.pk, "user_id": user.pk, "model_id": model_id}
+        rollups.add(**cell, at=generation.created_at, submitted=1)
         if cost is not None:
             LedgerEntry.objects.create(
                 kind=LedgerEntry.Kind.SETTLEMENT, amount=Decimal(cost), released=held, **money
             )
+            rollups.add(**cell, at=generation.created_at, spent=Decimal(cost))
         return generation
 
     return add

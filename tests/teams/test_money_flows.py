@@ -265,3 +265,17 @@ def test_a_finished_card_brings_the_header_spend_up_to_date(owner, owner_client,
     ).content.decode()
     assert 'id="header-spend"' in html and 'hx-swap-oob="true"' in html
     assert "This month <strong>$0.0400</strong>" in html
+
+
+def test_a_rollup_that_drifts_from_the_ledger_is_reported(owner, catalog, media_root):
+    from teams.models import SpendRollup
+
+    services.generation_run(generation_id=submit(owner, n=2).pk)
+    assert reconcile.reconcile().drift == []
+    SpendRollup.objects.update(spent=Decimal("5"))
+    drift = reconcile.reconcile().drift
+    assert any("rollup for user" in line and "spent" in line for line in drift), drift
+    from teams import rollups
+
+    rollups.rebuild(owner.membership.team_id)
+    assert reconcile.reconcile().drift == []
