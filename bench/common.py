@@ -80,3 +80,32 @@ def stop_processes(processes: list[subprocess.Popen], timeout: float = 20) -> No
             p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             p.kill()
+
+
+def emulator_control(base: str, path: str, payload: dict | None = None) -> dict:
+    """Call the emulator's /_emulator/ control API (loopback only)."""
+    import json
+    import urllib.request
+
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(base + path, data=data, method="POST" if data else "GET")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+        return json.loads(response.read())
+
+
+def peak_rss_mb(pid: int) -> float:
+    """A process's peak resident memory so far (VmHWM), in MB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def attempt(fn):
+    """fn(), or None when it raises OSError (a server not listening yet)."""
+    try:
+        return fn()
+    except OSError:
+        return None

@@ -16,6 +16,7 @@ from bench.common import ROOT
 BENCHMARKS = [
     "bench.mirror",
     "bench.throughput",
+    "bench.hostile_memory",
     "bench.latency",
     "bench.gallery",
     "bench.dashboard",

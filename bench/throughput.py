@@ -9,22 +9,23 @@ process without gevent's monkey-patching).
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.common import (
     DEFAULT_BENCH_DB,
     ROOT,
+    attempt,
+    emulator_control,
     ensure_postgres_database,
     free_port,
     migrate,
+    peak_rss_mb,
     report,
     setup_django,
     stop_processes,
@@ -34,22 +35,6 @@ from bench.common import (
 COUNT = int(os.environ.get("BENCH_GENERATIONS", "200"))
 LATENCY = float(os.environ.get("BENCH_LATENCY", "5"))
 CONCURRENCY = os.environ.get("BENCH_WORKER_CONCURRENCY", "200")
-
-
-def _control(base: str, path: str, payload: dict | None = None) -> dict:
-    data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(base + path, data=data, method="POST" if data else "GET")
-    request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
-        return json.loads(response.read())
-
-
-def _peak_rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> list[dict]:
@@ -96,7 +81,7 @@ def main() -> list[dict]:
             cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         processes.append(worker)
-        assert wait_until(lambda: _try(lambda: _control(emulator_url, "/_emulator/stats")), 15)
+        assert wait_until(lambda: attempt(lambda: emulator_control(emulator_url, "/_emulator/stats")), 15)
         catalog_refresh()
 
         user = get_user_model().objects.create_user(f"bench-{uuid.uuid4().hex[:6]}")
@@ -106,9 +91,9 @@ def main() -> list[dict]:
         # Warm the worker (imports, first DB connection) before timing.
         warm = services.generation_create(user=user, model=model, prompt="warm up", params={})
         assert wait_until(lambda: _status(warm) in Generation.FINISHED, 60), "worker did not start"
-        _control(emulator_url, "/_emulator/config", {"latency": LATENCY})
-        _control(emulator_url, "/_emulator/reset", {})
-        _control(emulator_url, "/_emulator/config", {"latency": LATENCY})
+        emulator_control(emulator_url, "/_emulator/config", {"latency": LATENCY})
+        emulator_control(emulator_url, "/_emulator/reset", {})
+        emulator_control(emulator_url, "/_emulator/config", {"latency": LATENCY})
 
         # Submitted by 8 concurrent clients, as simultaneous web requests would be.
         def submit(i: int) -> int:
@@ -133,8 +118,8 @@ def main() -> list[dict]:
         elapsed = time.perf_counter() - started
         succeeded = Generation.objects.filter(pk__in=ids, status="succeeded").count()
         _print_phases(Generation.objects.filter(pk__in=ids))
-        stats = _control(emulator_url, "/_emulator/stats")
-        peak_mb = _peak_rss_mb(worker.pid)
+        stats = emulator_control(emulator_url, "/_emulator/stats")
+        peak_mb = peak_rss_mb(worker.pid)
     finally:
         stop_processes(processes)
 
@@ -167,13 +152,6 @@ def _print_phases(rows) -> None:
             f"  phases: last claim at {claims[-1]:.2f} s; run (claim->finish) "
             f"median {runs[len(runs) // 2]:.2f} s, max {runs[-1]:.2f} s"
         )
-
-
-def _try(fn):
-    try:
-        return fn()
-    except OSError:
-        return None
 
 
 def _status(generation) -> str:
