@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
@@ -27,6 +27,7 @@ from generations.catalog import StudioModel, available_models, find_model, group
 from generations.forms import GenerationForm, kept_values
 from generations.forms_inputs import References, reference_tokens
 from generations.references import ReferenceProblem
+from generations.reuse import gone_notice, reuse_url
 from generations.services import generation_create
 from llmtr.pricing import Cost
 from llmtr.pricing import estimate as estimate_cost
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 STUDIO = "studio/studio.html"
 CARD = "studio/card.html"
 CATALOG_NUDGE_KEY = "studio:catalog-refresh-requested"
-REUSE_PROMPT_LIMIT = 2000  # longer prompts would make an unwieldy link
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -164,7 +164,8 @@ def studio(request: HttpRequest) -> HttpResponse:
     initial = kept_values(model, request.GET) if request.GET else None
     form = GenerationForm(model, initial=initial, models=models)
     refs = _references(request, model, request.GET, split=True)
-    return render(request, STUDIO, _studio_context(request, form, refs, feed=feed))
+    notice = gone_notice(request.GET)
+    return render(request, STUDIO, _studio_context(request, form, refs, feed=feed, notice=notice))
 
 
 @require_GET
@@ -291,21 +292,13 @@ def generation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": children,
         "model": find_model(generation.model_id, generation.team_id),
         "queue_wait": _seconds_between(generation.created_at, generation.started_at),
-        "reuse_url": _reuse_url(generation),
+        "reuse_url": reuse_url(generation),
     }
     return render(request, "studio/detail.html", context)
 
 
 def _seconds_between(start, end) -> float | None:
     return max(0.0, (end - start).total_seconds()) if start and end else None
-
-
-def _reuse_url(generation) -> str:
-    """The studio preloaded with this generation's model, options and prompt."""
-    query = {"model": generation.model_id, **(generation.params or {})}
-    if len(generation.prompt) <= REUSE_PROMPT_LIMIT:
-        query["prompt"] = generation.prompt
-    return f"{reverse('studio')}?{urlencode(query)}"
 
 
 @require_GET

@@ -28,7 +28,8 @@ from generations.comparisons import (
 from generations.deletion import NotDeletable, generations_delete
 from generations.models import Generation
 from generations.references import ReferenceProblem
-from generations.views import REUSE_PROMPT_LIMIT, login_required
+from generations.reuse import PROMPT_LIMIT as REUSE_PROMPT_LIMIT
+from generations.views import login_required
 from teams.budgets import OverBudget
 from teams.services import team_id_of
 

@@ -32,6 +32,7 @@ from generations.forms_inputs import (
 from generations.models import Generation, GenerationInput, Upload
 from generations.photos import PhotoRejected
 from generations.references import InputChoice, ReferenceProblem, parse_choice
+from generations.reuse import gone_notice
 from generations.services import edit_create, generation_create
 from generations.views import login_required
 from llmtr.pricing import Cost
@@ -325,6 +326,7 @@ def _tryon_page(
     context = {
         "state": state,
         "step": step,
+        "gone_notice": gone_notice(request.GET),
         "steps": _progress(state, step),
         "chosen": [
             {
