@@ -8,7 +8,9 @@ gateway applies. A tampered form gets a sentence, never a 500.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 from django import forms
@@ -98,13 +100,74 @@ def accepts(spec_field: Field, raw: Any) -> Any | None:
 
 def kept_values(model: StudioModel, data: Mapping[str, Any]) -> dict[str, Any]:
     """The submitted values still valid for `model`: the prompt always, and each option
-    whose value the model's field accepts. Used when the picker switches model."""
+    whose value the model's field accepts, or takes in another family's spelling (see
+    carried_values). Used when the picker switches model."""
+    return carried_values(model, data)[0]
+
+
+_RATIO = re.compile(r"^\s*(\d{1,5})\s*:\s*(\d{1,5})\s*$")
+_PIXELS = re.compile(r"^\s*(\d{2,5})\s*x\s*(\d{2,5})\s*$")
+# Option names that mean the same thing across families: an aspect ratio (xAI,
+# Gemini, Imagen `aspect_ratio`; Recraft `size`; gpt-image-2 pixel `size`) and an
+# output resolution (xAI `resolution` 1k/2k; Gemini `size` 1K/2K).
+_SHAPE_FIELDS = ("aspect_ratio", "size")
+_RESOLUTION_FIELDS = ("resolution", "size")
+
+
+def _ratio(value: Any) -> Fraction | None:
+    text = str(value or "")
+    match = _RATIO.match(text) or _PIXELS.match(text)
+    if not match or not int(match.group(1)) or not int(match.group(2)):
+        return None
+    return Fraction(int(match.group(1)), int(match.group(2)))
+
+
+def _equivalent(spec_field: Field, data: Mapping[str, Any], names: tuple[str, ...], same) -> Any:
+    """The first choice of `spec_field` that `same` pairs with a value sent under one of
+    `names` (another family's spelling of the same option)."""
+    for name in names:
+        raw = data.get(name)
+        if raw in (None, ""):
+            continue
+        for choice in spec_field.choices:
+            if same(choice, raw):
+                return choice
+    return None
+
+
+def carried_values(model: StudioModel, data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """kept_values, and sentences about values that had to change (n clamped)."""
     kept: dict[str, Any] = {"model": model.id, "prompt": str(data.get("prompt", ""))}
+    notes: list[str] = []
     for spec_field in model.spec.user_fields:
         value = accepts(spec_field, data.get(spec_field.name))
+        if value is None and spec_field.choices:
+            value = _equivalent(
+                spec_field, data, _SHAPE_FIELDS,
+                lambda choice, raw: _ratio(choice) is not None and _ratio(choice) == _ratio(raw),
+            ) or _equivalent(
+                spec_field, data, _RESOLUTION_FIELDS,
+                lambda choice, raw: _ratio(raw) is None and choice.lower() == str(raw).lower(),
+            )  # fmt: skip
+        if value is None and spec_field.name == "n" and spec_field.is_integer:
+            value, note = _clamped(spec_field, data.get("n"), model.name)
+            if note:
+                notes.append(note)
         if value is not None:
             kept[spec_field.name] = value
-    return kept
+    return kept, notes
+
+
+def _clamped(spec_field: Field, raw: Any, name: str) -> tuple[int | None, str]:
+    try:
+        wanted = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None, ""
+    low, high = spec_field.min or 1, spec_field.max or wanted
+    value = min(max(wanted, low), high)
+    if value == wanted:
+        return value, ""
+    return value, f"{name} makes {low} to {high} images at a time: the count is now {value}."
 
 
 class GenerationForm(forms.Form):

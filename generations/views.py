@@ -24,7 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from generations import queries
 from generations.access import can_view, get_generation_for_user
 from generations.catalog import StudioModel, available_models, find_model, grouped_by_provider
-from generations.forms import GenerationForm, kept_values
+from generations.forms import GenerationForm, carried_values, kept_values
 from generations.forms_inputs import References, reference_tokens
 from generations.references import ReferenceProblem
 from generations.reuse import gone_notice, reuse_url
@@ -176,9 +176,11 @@ def studio_fields(request: HttpRequest) -> HttpResponse:
     model = _pick_model(models, request.GET.get("model"))
     if model is None:
         return render(request, f"{STUDIO}#model-fields", {"missing_model": True})
-    form = GenerationForm(model, initial=kept_values(model, request.GET), models=models)
+    kept, notes = carried_values(model, request.GET)
+    form = GenerationForm(model, initial=kept, models=models)
     refs = _references(request, model, request.GET)
-    return render(request, f"{STUDIO}#model-fields", _fields_context(form, refs))
+    context = _fields_context(form, refs) | {"field_notes": notes}
+    return render(request, f"{STUDIO}#model-fields", context)
 
 
 @require_GET

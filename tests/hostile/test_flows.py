@@ -133,3 +133,50 @@ def test_reuse_of_an_edit_reopens_the_edit_on_its_source(owner, owner_client, ca
     )
     response = owner_client.get(url)
     assert response.status_code == 200 and b"make it blue" in response.content
+
+
+# --- switching models carries equivalent values -----------------------------------------
+
+
+def fields(client, **query) -> str:
+    from django.urls import reverse
+
+    return client.get(reverse("studio-fields"), query, HTTP_HX_REQUEST="true").content.decode()
+
+
+def selected(page: str, name: str) -> str | None:
+    import re
+
+    select = re.search(rf'<select name="{name}".*?</select>', page, re.S)
+    if not select:
+        return None
+    chosen = re.search(r'<option value="([^"]*)"[^>]*selected', select.group(0))
+    return chosen.group(1) if chosen else None
+
+
+def test_an_aspect_ratio_chosen_on_xai_survives_a_switch_to_recraft(owner_client, catalog):
+    page = fields(owner_client, model="recraft/recraft-v4", aspect_ratio="16:9", prompt="fox")
+    assert selected(page, "size") == "16:9"
+
+
+def test_a_recraft_size_becomes_an_aspect_ratio_on_gemini(owner_client, catalog):
+    page = fields(owner_client, model=GEMINI, size="3:4")
+    assert selected(page, "aspect_ratio") == "3:4"
+
+
+def test_a_pixel_size_maps_to_its_ratio_and_back(owner_client, catalog):
+    page = fields(owner_client, model="xai/grok-imagine-image", size="1536x1024")
+    assert selected(page, "aspect_ratio") == "3:2"
+    page = fields(owner_client, model="openai/gpt-image-2", aspect_ratio="2:3")
+    assert selected(page, "size") == "1024x1536"
+
+
+def test_a_resolution_carries_between_xai_and_gemini(owner_client, catalog):
+    page = fields(owner_client, model=GEMINI, resolution="2k")
+    assert selected(page, "size") == "2K"
+
+
+def test_a_count_beyond_the_new_models_range_is_clamped_with_a_notice(owner_client, catalog):
+    page = fields(owner_client, model="openai/gpt-image-2", n="10")
+    assert 'name="n" value="4"' in page or 'value="4" name="n"' in page or 'value="4"' in page
+    assert "GPT Image 2 makes 1 to 4 images at a time: the count is now 4." in page
