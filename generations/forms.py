@@ -100,9 +100,13 @@ def accepts(spec_field: Field, raw: Any) -> Any | None:
 
 def kept_values(model: StudioModel, data: Mapping[str, Any]) -> dict[str, Any]:
     """The submitted values still valid for `model`: the prompt always, and each option
-    whose value the model's field accepts, or takes in another family's spelling (see
-    carried_values). Used when the picker switches model."""
-    return carried_values(model, data)[0]
+    whose value the model's field accepts as it is (the estimate of a form)."""
+    kept: dict[str, Any] = {"model": model.id, "prompt": str(data.get("prompt", ""))}
+    for spec_field in model.spec.user_fields:
+        value = accepts(spec_field, data.get(spec_field.name))
+        if value is not None:
+            kept[spec_field.name] = value
+    return kept
 
 
 _RATIO = re.compile(r"^\s*(\d{1,5})\s*:\s*(\d{1,5})\s*$")
@@ -136,11 +140,13 @@ def _equivalent(spec_field: Field, data: Mapping[str, Any], names: tuple[str, ..
 
 
 def carried_values(model: StudioModel, data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """kept_values, and sentences about values that had to change (n clamped)."""
-    kept: dict[str, Any] = {"model": model.id, "prompt": str(data.get("prompt", ""))}
+    """What a switch to `model` (or a reuse link) keeps: kept_values, plus values sent in
+    another family's spelling of the same option, and a count clamped into the new
+    model's range; with sentences about values that had to change."""
+    kept = kept_values(model, data)
     notes: list[str] = []
     for spec_field in model.spec.user_fields:
-        value = accepts(spec_field, data.get(spec_field.name))
+        value = kept.get(spec_field.name)
         if value is None and spec_field.choices:
             value = _equivalent(
                 spec_field, data, _SHAPE_FIELDS,

@@ -161,7 +161,7 @@ def studio(request: HttpRequest) -> HttpResponse:
     model = _pick_model(models, request.GET.get("model")) or _default_model(
         models, feed, references=wants_references
     )
-    initial = kept_values(model, request.GET) if request.GET else None
+    initial = carried_values(model, request.GET)[0] if request.GET else None
     form = GenerationForm(model, initial=initial, models=models)
     refs = _references(request, model, request.GET, split=True)
     notice = gone_notice(request.GET)
@@ -217,7 +217,7 @@ def generate(request: HttpRequest) -> HttpResponse:
     refs = _references(request, model, data)
     switched = bool(data.get("fields_for")) and data["fields_for"] != model.id
     if data.get("change_model") or data.get("remove_reference") or switched:
-        form = GenerationForm(model, initial=kept_values(model, data), models=models)
+        form = GenerationForm(model, initial=carried_values(model, data)[0], models=models)
         notice = f"Showing the options of {model.name}."
         if data.get("remove_reference"):
             notice = "Reference removed."

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from generations.catalog import available_models, find_model
-from generations.forms import PROVIDER_DEFAULT, GenerationForm, kept_values
+from generations.forms import PROVIDER_DEFAULT, GenerationForm, carried_values, kept_values
 from generations.models import CatalogEntry
 from llmtr import spec as llmtr_spec
 from llmtr.spec import SpecViolation
@@ -252,18 +252,29 @@ def test_a_switch_keeps_the_prompt_and_the_values_the_new_model_takes(catalog):
     gemini = find_model("google/gemini-3.1-flash-image")
     submitted = {"model": "xai/grok-imagine-image", "prompt": "a fox", "aspect_ratio": "16:9",
                  "resolution": "2k", "n": "3"}  # fmt: skip
-    assert kept_values(gemini, submitted) == {
-        "model": "google/gemini-3.1-flash-image",
-        "prompt": "a fox",
-        "aspect_ratio": "16:9",
-        "n": 3,
-    }
+    assert carried_values(gemini, submitted) == (
+        {
+            "model": "google/gemini-3.1-flash-image",
+            "prompt": "a fox",
+            "aspect_ratio": "16:9",
+            "size": "2K",  # xAI's resolution in Gemini's spelling (issue 11)
+            "n": 3,
+        },
+        [],
+    )
 
 
-def test_a_switch_drops_values_the_new_model_refuses(catalog):
+def test_a_switch_drops_values_the_new_model_cannot_take_and_clamps_the_count(catalog):
     gpt = find_model("openai/gpt-image-2")
     submitted = {"prompt": "a fox", "aspect_ratio": "16:9", "n": "10", "size": "2K"}
-    assert kept_values(gpt, submitted) == {
+    kept, notes = carried_values(gpt, submitted)
+    assert kept == {"model": "openai/gpt-image-2", "prompt": "a fox", "n": 4}
+    assert notes == ["GPT Image 2 makes 1 to 4 images at a time: the count is now 4."]
+
+
+def test_the_estimate_keeps_only_values_the_model_takes_as_they_are(catalog):
+    gpt = find_model("openai/gpt-image-2")
+    assert kept_values(gpt, {"prompt": "a fox", "aspect_ratio": "2:3", "n": "10"}) == {
         "model": "openai/gpt-image-2",
         "prompt": "a fox",
     }

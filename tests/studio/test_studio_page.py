@@ -110,7 +110,7 @@ def test_change_model_without_javascript_shows_the_new_fields_and_keeps_values(
     assert "Showing the options of Gemini 3.1 Flash Image." in html
     assert "\na kite</textarea>" in html
     assert option_value(html, "aspect_ratio") == "4:3"
-    assert option_value(html, "n") == "1"  # 9 is over Gemini's limit: its default instead
+    assert option_value(html, "n") == "4"  # 9 is over Gemini's limit: clamped (issue 11)
     assert 'name="resolution"' not in html
     assert "csrfmiddlewaretoken=" not in html
     assert not Generation.objects.exists()
@@ -144,7 +144,8 @@ def test_the_fields_partial_keeps_every_value_the_new_model_takes(owner_client, 
     assert '<input type="hidden" name="fields_for" value="google/gemini-3.1-flash-image">' in html
     assert option_value(html, "aspect_ratio") == "16:9"
     assert option_value(html, "n") == "3"
-    assert option_value(html, "size") == "1K"  # the model's default, not the stale value
+    # Not gpt-image-2's stale pixel size: xAI's 2k resolution, in Gemini's spelling.
+    assert option_value(html, "size") == "2K"
     assert 'name="resolution"' not in html
 
 
