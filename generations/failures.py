@@ -5,6 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 
 from llmtr import errors
+from llmtr import spec as llmtr_spec
+
+
+def _name(model_id: str) -> str:
+    spec = llmtr_spec.get(model_id)
+    return spec.name if spec else model_id
 
 
 def _wait_words(seconds: float) -> str:
@@ -33,8 +39,8 @@ def describe_error(error: errors.LLMTRError, model_id: str, *, deferrals: int = 
         return "The team's gateway credit has run out. Ask your team admin to top it up; nothing was charged."
     if isinstance(error, errors.ModelRetired):
         replacement = error.replacement_model
-        tail = f" Use {replacement} instead." if replacement else ""
-        return f"{model_id} has been retired by its provider.{tail}"
+        tail = f" Its replacement is {_name(replacement)}." if replacement else ""
+        return f"{_name(model_id)} has been retired by its provider.{tail}"
     if isinstance(error, errors.RateLimited):
         return "The gateway is rate limiting requests right now and kept refusing after several tries. Try again in a minute."
     if isinstance(error, errors.UpstreamError):

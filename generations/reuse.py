@@ -8,6 +8,8 @@ cannot come back: the link says so (`gone=`), and the page says which.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -18,6 +20,11 @@ from generations.models import Generation, GenerationInput
 # page then asks for it again.
 PROMPT_LIMIT = 2000
 ROLE = GenerationInput.Role
+
+
+def input_tokens(generation: Generation) -> list[str]:
+    """`upload:<id>` / `image:<id>` of the generation's inputs that still exist."""
+    return [t for t in (_token(i) for i in generation.inputs.all()) if not t.startswith("https")]
 
 
 def _token(item: GenerationInput) -> str:
@@ -79,6 +86,16 @@ def _tryon(generation: Generation, params: dict, kept: dict, gone: dict) -> str:
     if ROLE.PERSON in query and ROLE.GARMENT in query:
         query["step"] = "options"
     return f"{reverse('tryon')}?{urlencode(query)}"
+
+
+def replacement_url(generation: Generation, model_id: str) -> str:
+    """reuse_url, opening on `model_id` instead (a retired model's replacement): the
+    page keeps every value the replacement takes."""
+    url = reuse_url(generation)
+    path, _, query = url.partition("?")
+    params = dict(parse_qsl(query))
+    params["model"] = model_id
+    return f"{path}?{urlencode(params)}"
 
 
 def gone_notice(data) -> str:

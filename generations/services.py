@@ -218,8 +218,10 @@ def _run(claim: _Claim, client: LLMTRClient | None) -> None:
     try:
         result = _call(client, claim)
     except errors.LLMTRError as exc:
+        # Only a wait longer than the client sleeps itself: a short Retry-After was
+        # already honoured by its retries, and they ran out.
         wait = getattr(exc, "retry_after", None)
-        if wait is not None and _defer(claim, exc, wait):
+        if wait is not None and wait > client.max_backoff and _defer(claim, exc, wait):
             return
         _finish_failed(claim, exc, charge=_charge_for_error(claim.generation, exc))
         return

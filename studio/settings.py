@@ -86,7 +86,7 @@ MIDDLEWARE = [
 ]
 
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # refuses a locked (username, address) pair
+    "studio.signin.SignInBackend",  # django-axes: refuses a locked (username, address)
     "django.contrib.auth.backends.ModelBackend",
 ]
 

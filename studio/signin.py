@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+from axes.backends import AxesStandaloneBackend
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,6 +30,17 @@ from django.shortcuts import render
 from django.utils import timezone
 
 SLOW_AFTER = 3  # times the per-pair limit, summed over the other side of the pair
+
+
+class SignInBackend(AxesStandaloneBackend):
+    """django-axes's lock check, for sign-ins that come with a request (the pages).
+    `authenticate()` without one (a management command, a shell) has no address to
+    count against, so it is left to Django's ModelBackend."""
+
+    def authenticate(self, request=None, *args, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, *args, **kwargs)
 
 
 def client_address(request: HttpRequest) -> str:

@@ -3,7 +3,8 @@
 `{% load inputs_tags %}{% way_out generation %}` renders nothing, or one link: a
 non-xAI edit refused by the gateway (`unsupported_operation`) leads to the studio with
 the same image attached as a reference and the prompt kept; a generation that should
-have been an edit leads to the edit form for its image.
+have been an edit leads to the edit form for its image; a retired model's failure
+leads to the same flow on its replacement, with the prompt and values kept.
 """
 
 from __future__ import annotations
@@ -13,30 +14,26 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from generations.models import Generation
+from generations.reuse import PROMPT_LIMIT, input_tokens, replacement_url
 from llmtr import spec as llmtr_spec
 
 register = template.Library()
 
-PROMPT_LIMIT = 2000  # longer prompts would make an unwieldy link
-
-
-def _tokens(generation: Generation) -> list[str]:
-    tokens = []
-    for item in generation.inputs.all():
-        if item.upload_id:
-            tokens.append(f"upload:{item.upload_id}")
-        elif item.image_id:
-            tokens.append(f"image:{item.image_id}")
-    return tokens
-
 
 def way_out_link(generation: Generation) -> tuple[str, str] | None:
     """(url, label) of the flow that does what the failed generation tried, or None."""
+    details = (generation.error_details or {}).get("details") or {}
+    if generation.error_type == "model_retired":
+        replacement = str(details.get("replacement_model") or "")
+        if not replacement:
+            return None
+        spec = llmtr_spec.get(replacement)
+        name = spec.name if spec else replacement
+        return replacement_url(generation, replacement), f"Try it again with {name}"
     if generation.error_type != "unsupported_operation":
         return None
-    details = (generation.error_details or {}).get("details") or {}
     suggested = str(details.get("suggested_endpoint") or "")
-    tokens = _tokens(generation)
+    tokens = input_tokens(generation)
     if suggested == llmtr_spec.EDITS_PATH and tokens:
         return f"{reverse('edit')}?{urlencode({'source': tokens[0]})}", "Edit it with Grok Imagine"
     if suggested != llmtr_spec.GENERATIONS_PATH:

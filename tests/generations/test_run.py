@@ -16,6 +16,7 @@ from PIL import Image
 from generations import services
 from generations.catalog import find_model
 from generations.models import CatalogEntry, GeneratedImage, Generation, LedgerEntry
+from llmtr import spec
 from llmtr.client import LLMTRClient
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_broker")]
@@ -216,9 +217,35 @@ def test_a_retired_model_fails_names_its_replacement_and_leaves_the_picker(
 
     assert generation.status == Generation.Status.FAILED
     assert generation.error_type == "model_retired"
-    assert "retired" in generation.error_message and "instead" in generation.error_message
+    # Names, not raw ids (issue 11): "Imagen 4 Fast ... Its replacement is Imagen 4."
+    replacement = generation.error_details["details"]["replacement_model"]
+    assert "google/" not in generation.error_message
+    assert f"Its replacement is {spec.get(replacement).name}." in generation.error_message
     assert CatalogEntry.objects.get(model_id="google/imagen-4.0-fast-generate-001").is_retired
     assert find_model("google/imagen-4.0-fast-generate-001") is None
+
+
+@pytest.mark.django_db
+def test_a_retired_models_card_opens_the_studio_on_its_replacement_with_the_prompt(
+    owner, owner_client, catalog, media_root, emulator, fast_client
+):
+    import html
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    emulator.inject("retired_model", times=-1)
+    generation = run(
+        submit(owner, "google/imagen-4.0-fast-generate-001", aspect_ratio="16:9"), fast_client
+    )
+    replacement = generation.error_details["details"]["replacement_model"]
+
+    card = owner_client.get(f"/generations/{generation.pk}/card").content.decode()
+    link = html.unescape(re.search(r'<a[^>]*href="([^"]+)"[^>]*>Try it again with', card).group(1))
+    query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    assert query["model"] == replacement and query["aspect_ratio"] == "16:9"
+    assert query["prompt"] == generation.prompt
+    studio = owner_client.get(link).content.decode()
+    assert f'<option value="{replacement}" selected' in studio
 
 
 def test_a_generation_reserves_its_estimate_and_settles_its_real_cost(owner, catalog, media_root):
