@@ -229,7 +229,14 @@ class References:
             try:
                 choice = parse_choice(self.user, token)
             except ReferenceProblem as exc:
-                self.add_error(str(exc))
+                if token == self.url:
+                    # A refused link leaves its field (it would be refused again on the
+                    # next Generate); the message quotes it, so nothing typed is lost.
+                    self.url = ""
+                    shown = token if len(token) <= 120 else token[:117] + "…"
+                    self.add_error(f"The link “{shown}” was not added: {exc}")
+                else:
+                    self.add_error(str(exc))
                 continue
             chosen.append(choice)
             if token != self.url:  # a typed link stays in its field, not as a chip

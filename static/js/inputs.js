@@ -55,6 +55,24 @@
   function setPending(section, delta) {
     section.dataset.pending = String(Math.max(0, pendingOf(section) + delta));
     section.classList.toggle("is-uploading", pendingOf(section) > 0);
+    if (pendingOf(section) === 0 && section.dataset.generateWhenDone) generateNow(section);
+  }
+
+  // Generate pressed while photos were uploading: it goes once they are all in, unless
+  // one was refused (then the person decides, seeing why).
+  function generateNow(section) {
+    delete section.dataset.generateWhenDone;
+    var form = section.closest("form");
+    var status = document.getElementById("form-status");
+    if (section.dataset.uploadFailed) {
+      delete section.dataset.uploadFailed;
+      if (status) status.textContent = "A photo could not be added (see why below): press Generate to go on without it.";
+      return;
+    }
+    if (status) status.textContent = "";
+    if (form && typeof form.requestSubmit === "function") {
+      form.requestSubmit(document.getElementById("generate-button") || undefined);
+    }
   }
 
   function updateCount(section) {
@@ -148,9 +166,13 @@
       if (followLogin(response)) return;
       return response.text().then(function (text) {
         if (response.ok) addChip(section, text);
-        else showProblem(section, file.name + ": " + (text || "the upload failed (" + response.status + ")."));
+        else {
+          section.dataset.uploadFailed = "1";
+          showProblem(section, file.name + ": " + (text || "the upload failed (" + response.status + ")."));
+        }
       });
     }).catch(function () {
+      section.dataset.uploadFailed = "1";
       showProblem(section, file.name + ": the studio cannot be reached. Check your connection and try again.");
     }).then(function () {
       pending.remove();
@@ -310,7 +332,12 @@
     var section = form.querySelector("[data-references]");
     if (section && pendingOf(section) > 0) {
       event.preventDefault();
-      showProblem(section, "A photo is still uploading: press Generate again once its chip shows.");
+      section.dataset.generateWhenDone = "1";
+      delete section.dataset.uploadFailed;
+      var status = document.getElementById("form-status");
+      var count = pendingOf(section);
+      if (status) status.textContent = "Waiting for " + count + " photo" + (count === 1 ? "" : "s") +
+        " to finish uploading; it generates then.";
     }
   });
 

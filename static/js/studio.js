@@ -74,6 +74,37 @@
     status.textContent = "The studio cannot be reached. Check your connection and try again.";
   });
 
+  // A status line about one generation ("Queued: it is at the top of your feed") goes
+  // once that generation's card has finished.
+  document.addEventListener("htmx:afterSwap", function () {
+    var status = document.getElementById("form-status");
+    if (!status || !status.dataset.generation) return;
+    var card = document.getElementById("generation-" + status.dataset.generation);
+    var done = card && ["succeeded", "failed"].indexOf(card.dataset.status) !== -1;
+    if (done) {
+      status.textContent = "";
+      delete status.dataset.generation;
+    }
+  });
+
+  // An error about the prompt goes when the prompt changes, or the model does (the new
+  // model's limits may be different); submitting checks it again either way.
+  function clearPromptError() {
+    var prompt = document.querySelector('#studio-form textarea[name="prompt"]');
+    if (!prompt) return;
+    prompt.removeAttribute("aria-invalid");
+    var field = prompt.closest(".field");
+    if (field) field.querySelectorAll(".errorlist").forEach(function (node) { node.remove(); });
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches('#studio-form textarea[name="prompt"]')) {
+      clearPromptError();
+    }
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "id_model") clearPromptError();
+  });
+
   function ready() {
     syncOnlyWith();
     if (window.htmx) window.htmx.onLoad(function () { syncOnlyWith(); });
