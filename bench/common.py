@@ -109,3 +109,57 @@ def attempt(fn):
         return fn()
     except OSError:
         return None
+
+
+class WorkerStack:
+    """The emulator and one Celery worker (threads pool) as separate processes, on
+    PostgreSQL and Redis, with this process's Django set up against the same database:
+    what bench.throughput and bench.hostile_memory drive. Use as a context manager."""
+
+    def __init__(self, concurrency: int | str) -> None:
+        import tempfile
+        import uuid
+
+        database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_BENCH_DB)
+        ensure_postgres_database(database_url)
+        self.port = free_port()
+        self.emulator_url = f"http://127.0.0.1:{self.port}"
+        self.concurrency = str(concurrency)
+        self.queue = f"bench-{uuid.uuid4().hex[:8]}"
+        self.env = {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "LLMTR_BASE_URL": self.emulator_url,
+            "LLMTR_API_KEY": "llmtr-bench",
+            "STUDIO_VAR_DIR": tempfile.mkdtemp(prefix="bench-var-"),
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            "LOG_LEVEL": "WARNING",
+            # glibc gives each thread's allocations arenas of their own; with hundreds
+            # of threads that fragments memory. Two arenas keep the footprint flat.
+            "MALLOC_ARENA_MAX": "2",
+        }
+        self.processes: list[subprocess.Popen] = []
+        self.worker: subprocess.Popen | None = None
+
+    def __enter__(self) -> WorkerStack:
+        setup_django(**self.env)
+        migrate()
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": ROOT}
+        emulator = [sys.executable, "-m", "llmtr.emulator", "--port", str(self.port)]
+        self.processes.append(subprocess.Popen(emulator, **quiet))
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "studio", "worker", "--pool", "threads",
+             "--concurrency", self.concurrency, "-Q", self.queue, "--loglevel", "WARNING",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            env={**os.environ, **self.env}, **quiet,
+        )  # fmt: skip
+        self.processes.append(self.worker)
+        started = wait_until(lambda: attempt(lambda: self.control("/_emulator/stats")), 15)
+        assert started, "the emulator did not start"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        stop_processes(self.processes)
+
+    def control(self, path: str, payload: dict | None = None) -> dict:
+        return emulator_control(self.emulator_url, path, payload)

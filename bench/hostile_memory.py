@@ -11,24 +11,13 @@ decoded at once (MIRROR_PIXEL_BUDGET), not with the calls in flight.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 
 from bench.common import (
-    DEFAULT_BENCH_DB,
-    ROOT,
-    attempt,
-    emulator_control,
-    ensure_postgres_database,
-    free_port,
-    migrate,
+    WorkerStack,
     peak_rss_mb,
     report,
-    setup_django,
-    stop_processes,
     wait_until,
 )
 
@@ -37,64 +26,32 @@ LATENCY = float(os.environ.get("BENCH_HOSTILE_LATENCY", "3"))
 
 
 def main() -> list[dict]:
-    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_BENCH_DB)
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    ensure_postgres_database(database_url)
-    port = free_port()
-    emulator_url = f"http://127.0.0.1:{port}"
-    queue = f"bench-{uuid.uuid4().hex[:8]}"
-    env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "LLMTR_BASE_URL": emulator_url,
-        "LLMTR_API_KEY": "llmtr-bench",
-        "STUDIO_VAR_DIR": tempfile.mkdtemp(prefix="bench-var-"),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "LOG_LEVEL": "WARNING",
-        "MALLOC_ARENA_MAX": "2",  # as bench.throughput: no per-thread arenas
-    }
-    setup_django(**env)
-    migrate()
-    from django.contrib.auth import get_user_model
-
-    from generations import services
-    from generations.catalog import catalog_refresh, find_model
-    from generations.models import Generation
-    from teams.services import team_create
-
-    processes = []
     results = {}
-    try:
-        emulator = subprocess.Popen(
-            [sys.executable, "-m", "llmtr.emulator", "--port", str(port)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        processes.append(emulator)
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "studio", "worker", "--pool", "threads",
-             "--concurrency", str(COUNT + 10), "-Q", queue, "--loglevel", "WARNING",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        processes.append(worker)
-        stats = lambda: emulator_control(emulator_url, "/_emulator/stats")  # noqa: E731
-        assert wait_until(lambda: attempt(stats), 15), "the emulator did not start"
+    with WorkerStack(COUNT + 10) as stack:
+        from django.contrib.auth import get_user_model
+
+        from generations import services
+        from generations.catalog import catalog_refresh, find_model
+        from generations.models import Generation
+        from teams.services import team_create
+
         catalog_refresh()
         user = get_user_model().objects.create_user(f"bench-{uuid.uuid4().hex[:6]}")
         team_create(name="bench", admin=user)
         model = find_model("google/imagen-4.0-fast-generate-001")
 
+        def done(ids: list[int]) -> bool:
+            finished = Generation.objects.filter(pk__in=ids, status__in=Generation.FINISHED)
+            return finished.count() == len(ids)
+
         warm = services.generation_create(user=user, model=model, prompt="warm up", params={})
-        done = lambda ids: Generation.objects.filter(  # noqa: E731
-            pk__in=ids, status__in=Generation.FINISHED
-        ).count() == len(ids)
         assert wait_until(lambda: done([warm.pk]), 60), "the worker did not start"
-        baseline = peak_rss_mb(worker.pid)
+        baseline = peak_rss_mb(stack.worker.pid)
 
         for fault in ("large_image", "huge_image"):
-            emulator_control(emulator_url, "/_emulator/reset", {})
-            emulator_control(emulator_url, "/_emulator/config", {"latency": LATENCY})
-            emulator_control(emulator_url, "/_emulator/faults", {"fault": fault, "times": -1})
+            stack.control("/_emulator/reset", {})
+            stack.control("/_emulator/config", {"latency": LATENCY})
+            stack.control("/_emulator/faults", {"fault": fault, "times": -1})
             started = time.perf_counter()
             ids = [
                 services.generation_create(
@@ -109,11 +66,9 @@ def main() -> list[dict]:
                 "finished": finished,
                 "succeeded": rows.filter(status="succeeded").count(),
                 "failed": rows.filter(status="failed").count(),
-                "peak_in_flight": stats()["peak_in_flight"],
-                "peak_mb": peak_rss_mb(worker.pid),
+                "peak_in_flight": stack.control("/_emulator/stats")["peak_in_flight"],
+                "peak_mb": peak_rss_mb(stack.worker.pid),
             }
-    finally:
-        stop_processes(processes)
 
     print(f"hostile memory: worker baseline (after one generation) {baseline:.0f} MB")
     rows = []

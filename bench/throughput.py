@@ -10,25 +10,14 @@ process without gevent's monkey-patching).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.common import (
-    DEFAULT_BENCH_DB,
-    ROOT,
-    attempt,
-    emulator_control,
-    ensure_postgres_database,
-    free_port,
-    migrate,
+    WorkerStack,
     peak_rss_mb,
     report,
-    setup_django,
-    stop_processes,
     wait_until,
 )
 
@@ -38,52 +27,16 @@ CONCURRENCY = os.environ.get("BENCH_WORKER_CONCURRENCY", "200")
 
 
 def main() -> list[dict]:
-    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_BENCH_DB)
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    ensure_postgres_database(database_url)
-    port = free_port()
-    emulator_url = f"http://127.0.0.1:{port}"
-    queue = f"bench-{uuid.uuid4().hex[:8]}"
-    var = tempfile.mkdtemp(prefix="bench-var-")
-    env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "LLMTR_BASE_URL": emulator_url,
-        "LLMTR_API_KEY": "llmtr-bench",
-        "STUDIO_VAR_DIR": var,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "LOG_LEVEL": "WARNING",
-        # glibc gives each thread's allocations arenas of their own; with 200 threads
-        # that fragments memory. Two arenas keep the worker's footprint flat.
-        "MALLOC_ARENA_MAX": "2",
-    }
-    setup_django(**env)
-    migrate()
-    from django.contrib.auth import get_user_model
-    from django.db import connection
+    with WorkerStack(CONCURRENCY) as stack:
+        from django.contrib.auth import get_user_model
+        from django.db import connection
 
-    from generations import services
-    from generations.catalog import catalog_refresh, find_model
-    from generations.models import Generation
-    from teams.services import team_create
+        from generations import services
+        from generations.catalog import catalog_refresh, find_model
+        from generations.models import Generation
+        from teams.services import team_create
 
-    processes = []
-    try:
-        emulator = subprocess.Popen(
-            [sys.executable, "-m", "llmtr.emulator", "--port", str(port)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        processes.append(emulator)
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "studio", "worker", "--pool", "threads",
-             "--concurrency", CONCURRENCY, "-Q", queue, "--loglevel", "WARNING",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        processes.append(worker)
-        assert wait_until(lambda: attempt(lambda: emulator_control(emulator_url, "/_emulator/stats")), 15)
         catalog_refresh()
-
         user = get_user_model().objects.create_user(f"bench-{uuid.uuid4().hex[:6]}")
         team_create(name="bench", admin=user)
         model = find_model("google/imagen-4.0-fast-generate-001")
@@ -91,9 +44,8 @@ def main() -> list[dict]:
         # Warm the worker (imports, first DB connection) before timing.
         warm = services.generation_create(user=user, model=model, prompt="warm up", params={})
         assert wait_until(lambda: _status(warm) in Generation.FINISHED, 60), "worker did not start"
-        emulator_control(emulator_url, "/_emulator/config", {"latency": LATENCY})
-        emulator_control(emulator_url, "/_emulator/reset", {})
-        emulator_control(emulator_url, "/_emulator/config", {"latency": LATENCY})
+        stack.control("/_emulator/reset", {})
+        stack.control("/_emulator/config", {"latency": LATENCY})
 
         # Submitted by 8 concurrent clients, as simultaneous web requests would be.
         def submit(i: int) -> int:
@@ -118,10 +70,8 @@ def main() -> list[dict]:
         elapsed = time.perf_counter() - started
         succeeded = Generation.objects.filter(pk__in=ids, status="succeeded").count()
         _print_phases(Generation.objects.filter(pk__in=ids))
-        stats = emulator_control(emulator_url, "/_emulator/stats")
-        peak_mb = peak_rss_mb(worker.pid)
-    finally:
-        stop_processes(processes)
+        stats = stack.control("/_emulator/stats")
+        peak_mb = peak_rss_mb(stack.worker.pid)
 
     print(
         f"throughput: {COUNT} generations, gateway latency {LATENCY:g} s, one worker "

@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Max, Sum
+from django.db.models import F, Max, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from generations.models import GatewayAttempt, Generation, LedgerEntry
@@ -92,7 +93,10 @@ def settle(generation: Generation, charge: Charge) -> LedgerEntry | None:
         spent_at=reservation.spent_at,
     )
     _rollup(generation, reservation.spent_at, spent=charge.usd)
-    Generation.objects.filter(pk=generation.pk).update(cost=charged_total(generation))
+    # The generation's cost is the sum of its settlements: this one added to the rest.
+    Generation.objects.filter(pk=generation.pk).update(
+        cost=Coalesce(F("cost"), Value(Decimal(0))) + charge.usd
+    )
     return entry
 
 
