@@ -113,3 +113,44 @@ def test_generate_pressed_while_a_photo_uploads_waits_for_it(
     expect(card).to_contain_text("a fox wearing this")
     generation = Generation.objects.get()
     assert GenerationInput.objects.filter(generation=generation, upload__isnull=False).count() == 1
+
+
+def test_reuse_settings_reopens_the_studio_and_the_wizard_with_every_input(
+    page_for, owner, catalog, media_root, monkeypatch
+):
+    from generations.catalog import find_model
+    from generations.forms_inputs import tryon_prompt
+    from generations.references import InputChoice, upload_create
+
+    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: None)
+
+    def upload(i: int, purpose: str = "reference"):
+        buffer = io.BytesIO()
+        Image.new("RGB", (320, 256), (i * 25 % 255, 80, 160)).save(buffer, "JPEG")
+        return upload_create(user=owner, data=buffer.getvalue(), filename=f"{i}.jpg",
+                             purpose=purpose)  # fmt: skip
+
+    refs = [upload(i) for i in range(8)]
+    mix = services.generation_create(
+        user=owner, model=find_model(GEMINI), prompt="eight references", params={},
+        kind="reference", inputs=[InputChoice(role="reference", upload=u) for u in refs],
+    )  # fmt: skip
+    person, garment = upload(9, "person"), upload(10, "garment")
+    tryon = services.generation_create(
+        user=owner, model=find_model(GEMINI), prompt=tryon_prompt("roll the sleeves"),
+        params={"aspect_ratio": "3:4"}, kind="tryon",
+        inputs=[InputChoice(role="person", upload=person),
+                InputChoice(role="garment", upload=garment)],
+    )  # fmt: skip
+
+    page = page_for(owner)
+    page.goto(f"/generations/{mix.pk}")
+    page.click("#reuse-settings")
+    expect(page.locator("#references [data-chip]")).to_have_count(8)
+    expect(page.locator("textarea[name=prompt]")).to_have_value("eight references")
+
+    page.goto(f"/generations/{tryon.pk}")
+    page.click("#reuse-settings")
+    expect(page.locator("#tryon")).to_have_attribute("data-step", "options")
+    expect(page.locator("#tryon")).to_contain_text("roll the sleeves")
+    assert "Virtual try-on" not in page.locator("#tryon").inner_text()
