@@ -295,6 +295,7 @@ def generation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "model": find_model(generation.model_id, generation.team_id),
         "queue_wait": _seconds_between(generation.created_at, generation.started_at),
         "reuse_url": reuse_url(generation),
+        "sends": list(generation.sends.all()),
     }
     return render(request, "studio/detail.html", context)
 

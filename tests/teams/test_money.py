@@ -383,6 +383,8 @@ def test_a_resent_generation_books_both_sends_and_flags_the_first(
     assert (period.spent, period.reserved) == (Decimal("0.16"), 0)
     page = login(team_admin).get(reverse("team-dashboard")).content.decode()
     assert "possible double charge" in page
+    detail = login(owner).get(reverse("generation-detail", args=[generation.pk])).content
+    assert b"Worker lost: may have been billed" in detail and b"Answered: billed" in detail
     assert_reconciled()
 
 
