@@ -19,6 +19,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 GEMINI = "google/gemini-3.1-flash-image"
 
 
+def settled(page) -> None:
+    """htmx binds the elements of swapped-in content after its settle delay: wait for
+    that, as a person's next click always does."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-swapping, .htmx-settling, .htmx-added, .htmx-request')"
+    )
+
+
 def photo(color="teal") -> dict:
     buffer = io.BytesIO()
     Image.new("RGB", (80, 60), color).save(buffer, "JPEG")
@@ -56,6 +64,7 @@ def test_a_prompt_error_goes_when_the_prompt_or_the_model_changes(page_for, owne
     page.click("#generate-button")
     error = page.locator("textarea[name=prompt] ~ .errorlist")
     expect(error).to_contain_text("1,000")
+    settled(page)
 
     switch_to(page, "recraft/recraft-v4")  # takes 10,000: the old error no longer applies
     expect(error).to_have_count(0)
@@ -64,6 +73,7 @@ def test_a_prompt_error_goes_when_the_prompt_or_the_model_changes(page_for, owne
     page.evaluate("document.querySelector('textarea[name=prompt]').removeAttribute('maxlength')")
     page.click("#generate-button")
     expect(error).to_contain_text("1,000")
+    settled(page)
     page.fill("textarea[name=prompt]", "a short prompt")
     expect(error).to_have_count(0)
     assert not Generation.objects.exists()
@@ -83,6 +93,7 @@ def test_a_refused_link_does_not_block_the_next_generate(
     expect(summary).to_contain_text("The link “ftp://example.com/style.png” was not added")
     expect(page.locator("#id_reference_url")).to_have_value("")
     assert not Generation.objects.exists()
+    settled(page)
 
     page.click("#generate-button")  # nothing left to refuse: it goes
     expect(page.locator("#feed article.card").first).to_contain_text("a fox in this style")
