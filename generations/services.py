@@ -286,23 +286,23 @@ def _take_over(claim: _Claim) -> bool:
             for send in lost:
                 ledger.end_send(send, GatewayAttempt.Outcome.LOST, billed=None)
             estimate = ledger.estimate_of(generation)
-            ledger.settle(
-                generation,
-                ledger.Charge(
-                    estimate,
-                    f"sent at {when:%H:%M:%S} by a worker that stopped before the answer: the "
-                    f"gateway may have billed it; booked at the estimate ({usd(estimate)})",
-                    unconfirmed=True,
-                ),
+            lost_charge = ledger.Charge(
+                estimate,
+                f"sent at {when:%H:%M:%S} by a worker that stopped before the answer: the "
+                f"gateway may have billed it; booked at the estimate ({usd(estimate)})",
+                unconfirmed=True,
             )
+            ledger.settle(generation, lost_charge)
+            # Failing now settles nothing more; the basis says what was booked.
+            booked = ledger.Charge(Decimal(0), lost_charge.basis)
             if not resend:
-                _mark_failed(claim, _LOST_CALL)
+                _mark_failed(claim, _LOST_CALL, booked)
                 return False
             try:
                 with transaction.atomic():
                     ledger.hold(generation, estimate, basis="estimate, held again to send again")
             except budgets.OverBudget:
-                _mark_failed(claim, _NO_ROOM_TO_RESEND)
+                _mark_failed(claim, _NO_ROOM_TO_RESEND, booked)
                 return False
             return True
 

@@ -350,6 +350,7 @@ def test_by_default_a_lost_call_is_booked_and_the_generation_fails_unsent(
 
     assert generation.status == "failed" and generation.error_type == "worker_lost"
     assert "may already have been billed" in generation.error_message
+    assert generation.cost == Decimal("0.08") and "may have billed it" in generation.cost_basis
     assert [r for r in emulator.requests() if r["path"].startswith("/v1/images")] == []
     entry = LedgerEntry.objects.get(generation=generation, kind="settlement")
     assert (entry.amount, entry.unconfirmed) == (Decimal("0.08"), True)
