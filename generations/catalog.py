@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -193,14 +191,6 @@ def catalog_refresh() -> int:
         CatalogEntry.objects.exclude(model_id__in=seen).update(is_active=False, refreshed_at=now)
     log.info("catalog refreshed: %d models", len(models))
     return len(models)
-
-
-def catalog_is_stale() -> bool:
-    newest = CatalogEntry.objects.order_by("-refreshed_at").values_list("refreshed_at", flat=True)
-    last = newest.first()
-    return last is None or timezone.now() - last > timedelta(
-        seconds=settings.CATALOG_MAX_AGE_SECONDS
-    )
 
 
 def catalog_refresh_quietly() -> bool:

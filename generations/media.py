@@ -17,12 +17,14 @@ from django.views.decorators.http import require_GET
 
 from generations.access import get_image_for_user
 from generations.models import GeneratedImage
+from llmtr.spec import MIME_EXTENSIONS
 
 SVG = "image/svg+xml"
 # Inline style is how SVG files paint themselves; nothing else may load or run, and
 # `sandbox` gives the document an opaque origin should someone open it directly.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-THUMB_TYPES = {"webp": "image/webp", "svg": SVG, "png": "image/png", "jpg": "image/jpeg"}
+# A stored file's type, from its extension (the one map, read backwards).
+THUMB_TYPES = {extension: mime for mime, extension in MIME_EXTENSIONS.items()}
 
 
 @require_GET

@@ -23,6 +23,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from generations import svg
+from llmtr.spec import MIME_EXTENSIONS
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,6 @@ THUMB_EDGE = 384
 # 2K); anything over this is refused from its header, before a pixel is decoded.
 MAX_PIXELS = 24_000_000
 RASTER_MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
-EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/svg+xml": "svg"}
 
 
 class ImageRejected(ValueError):
@@ -52,7 +52,7 @@ class Mirrored:
 
     @property
     def extension(self) -> str:
-        return EXTENSIONS[self.mime_type]
+        return MIME_EXTENSIONS[self.mime_type]
 
 
 class PixelBudget:
@@ -217,7 +217,7 @@ def store(mirrored: Mirrored, *, prefix: str) -> tuple[str, str]:
     """Save original and thumbnail; names carry a random token so that two workers
     racing on one generation never overwrite each other's files."""
     token = secrets.token_hex(6)
-    thumb_ext = EXTENSIONS[mirrored.thumb_mime]
+    thumb_ext = MIME_EXTENSIONS[mirrored.thumb_mime]
     original = default_storage.save(
         f"{prefix}-{token}.{mirrored.extension}", ContentFile(mirrored.content)
     )

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from llmtr.spec import MIME_EXTENSIONS
 from teams.models import Team
 
 MONEY = {"max_digits": 20, "decimal_places": 10}  # xAI ticks are 1e-10 USD
@@ -229,12 +230,7 @@ class GeneratedImage(StoredImage):
 
     @property
     def extension(self) -> str:
-        return {
-            "image/png": "png",
-            "image/jpeg": "jpg",
-            "image/webp": "webp",
-            "image/svg+xml": "svg",
-        }.get(self.mime_type, "bin")
+        return MIME_EXTENSIONS.get(self.mime_type, "bin")
 
 
 class Comparison(models.Model):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageCms, ImageOps
 
 from generations.mirror import THUMB_EDGE
+from llmtr.spec import MIME_EXTENSIONS
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the gateway's Files API limit
 MAX_UPLOAD_PIXELS = 40_000_000
@@ -52,7 +53,7 @@ class CleanPhoto:
 
     @property
     def extension(self) -> str:
-        return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}[self.mime_type]
+        return MIME_EXTENSIONS[self.mime_type]
 
 
 def clean_photo(data: bytes, *, min_edge: int = 1) -> CleanPhoto:

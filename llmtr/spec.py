@@ -35,6 +35,13 @@ MAX_EDIT_IMAGES = 8
 DEFAULT_MAX_PROMPT_CHARS = 32_000
 TICKS_PER_USD = 10**10
 EDITS_PATH = "/v1/images/edits"
+# The image types the gateway returns and the studio keeps, with their file extensions.
+MIME_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "image/svg+xml": "svg",
+}
 GENERATIONS_PATH = "/v1/images/generations"
 
 
@@ -135,10 +142,6 @@ class ModelSpec:
     ratio_sizes: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     extra_sizes: tuple[tuple[int, int], ...] = ()
     reports_ticks: bool = False
-
-    @property
-    def field_names(self) -> frozenset[str]:
-        return frozenset(f.name for f in self.fields)
 
     def get_field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -28,12 +28,6 @@ def team_create(*, name: str, admin: AbstractBaseUser) -> Team:
     return team
 
 
-def member_add(
-    *, team: Team, user: AbstractBaseUser, role: str = Membership.Role.MEMBER
-) -> Membership:
-    return Membership.objects.create(user=user, team=team, role=role)
-
-
 def team_id_of(user: AbstractBaseUser) -> int | None:
     membership = membership_of(user) if user.is_authenticated else None
     return membership.team_id if membership else None
