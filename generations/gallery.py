@@ -20,7 +20,7 @@ from django.utils import timezone
 from generations.models import CatalogEntry, GeneratedImage, Generation
 from llmtr import spec as llmtr_spec
 from studio.fields import PlausibleDateField
-from teams.services import membership_of
+from teams.services import admin_membership
 
 PAGE_SIZE = 48  # divides into rows of 2, 3, 4, 6 and 8 tiles
 # What a tile shows (templates/gallery/tile.html): loading less keeps deep pages cheap.
@@ -101,23 +101,22 @@ class Page:
 
 
 def team_scope_allowed(user: AbstractBaseUser) -> bool:
-    membership = membership_of(user)
-    return membership is not None and membership.is_admin
+    return admin_membership(user) is not None
 
 
 def visible_generations(user: AbstractBaseUser, *, team: bool = False) -> QuerySet[Generation]:
     """The user's own generations or, for a team admin asking for it, the team's."""
-    membership = membership_of(user)
-    if team and membership is not None and membership.is_admin:
+    membership = admin_membership(user)
+    if team and membership is not None:
         return Generation.objects.filter(team_id=membership.team_id)
     return Generation.objects.filter(owner=user)
 
 
 def visible_to(user: AbstractBaseUser) -> Q:
     """Generations `user` may see (generations.access.can_view, as a query)."""
-    membership = membership_of(user)
+    membership = admin_membership(user)
     rule = Q(owner=user)
-    if membership is not None and membership.is_admin:
+    if membership is not None:
         rule |= Q(team_id=membership.team_id)
     return rule
 

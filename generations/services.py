@@ -228,11 +228,23 @@ def _run(claim: _Claim, client: LLMTRClient | None) -> None:
     # Once the gateway has answered, what is left is CPU and short I/O. Only a few
     # threads do it at a time: hundreds woken at once would mostly queue for the GIL,
     # each losing its place again at every release, and all would finish late.
-    with _result_slots:
+    with result_slots():
         _keep_results(claim, client, result)
 
 
-_result_slots = threading.BoundedSemaphore(settings.RESULT_CONCURRENCY)
+_slots: tuple[int, threading.BoundedSemaphore] | None = None
+_slots_lock = threading.Lock()
+
+
+def result_slots() -> threading.BoundedSemaphore:
+    """This process's RESULT_CONCURRENCY slots, made on first use (not at import, so a
+    worker reads its own settings, and a test's override_settings applies)."""
+    global _slots
+    with _slots_lock:
+        if _slots is None or _slots[0] != settings.RESULT_CONCURRENCY:
+            count = settings.RESULT_CONCURRENCY
+            _slots = (count, threading.BoundedSemaphore(count))
+        return _slots[1]
 
 
 def _defer(claim: _Claim, error: errors.LLMTRError, wait: float) -> bool:

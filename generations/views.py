@@ -33,7 +33,7 @@ from llmtr.pricing import Cost
 from llmtr.pricing import estimate as estimate_cost
 from teams import money
 from teams.budgets import OverBudget
-from teams.services import membership_of, team_id_of
+from teams.services import admin_membership, team_id_of
 
 log = logging.getLogger(__name__)
 
@@ -102,13 +102,8 @@ def _studio_context(
     return context
 
 
-def _is_team_admin(user) -> bool:
-    membership = membership_of(user)
-    return membership is not None and membership.is_admin
-
-
 def _admin_context(request: HttpRequest) -> dict:
-    return {"can_refresh_catalog": _is_team_admin(request.user)}
+    return {"can_refresh_catalog": admin_membership(request.user) is not None}
 
 
 def _fields_context(form: GenerationForm, refs: References | None = None) -> dict:
@@ -327,7 +322,7 @@ def history(request: HttpRequest) -> HttpResponse:
 @login_required
 def catalog_refresh(request: HttpRequest) -> HttpResponse:
     """Team admins may ask for a fresh model list; it is fetched in the background."""
-    if not _is_team_admin(request.user):
+    if not admin_membership(request.user) is not None:
         raise Http404
     cache.delete(CATALOG_NUDGE_KEY)
     _request_catalog_refresh()

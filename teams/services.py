@@ -17,9 +17,15 @@ def team_of(user: AbstractBaseUser) -> Team | None:
     return membership.team if membership else None
 
 
+def admin_membership(user: AbstractBaseUser) -> Membership | None:
+    """The user's membership if they are an admin of their team, else None."""
+    membership = membership_of(user) if user.is_authenticated else None
+    return membership if membership is not None and membership.is_admin else None
+
+
 def is_team_admin(user: AbstractBaseUser, team_id: int | None) -> bool:
-    membership = membership_of(user)
-    return bool(membership and membership.is_admin and membership.team_id == team_id)
+    membership = admin_membership(user)
+    return membership is not None and membership.team_id == team_id
 
 
 def team_create(*, name: str, admin: AbstractBaseUser) -> Team:

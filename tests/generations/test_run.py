@@ -417,3 +417,16 @@ def test_the_heartbeat_renews_only_what_this_process_still_holds(owner, catalog,
     finally:
         heartbeat.release(generation.pk)
     assert heartbeat.renew() == 0
+
+
+def test_the_result_slots_follow_the_settings_of_the_process(settings):
+    settings.RESULT_CONCURRENCY = 3
+    slots = services.result_slots()
+    assert slots is services.result_slots()
+    for _ in range(3):
+        assert slots.acquire(blocking=False)
+    assert not slots.acquire(blocking=False)  # a fourth waits
+    for _ in range(3):
+        slots.release()
+    settings.RESULT_CONCURRENCY = 5
+    assert services.result_slots() is not slots
