@@ -17,7 +17,6 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
@@ -31,6 +30,7 @@ from generations.reuse import gone_notice, reuse_url
 from generations.services import generation_create
 from llmtr.pricing import Cost
 from llmtr.pricing import estimate as estimate_cost
+from studio.http import safe_next
 from teams import money
 from teams.budgets import OverBudget
 from teams.services import admin_membership, team_id_of
@@ -322,12 +322,9 @@ def history(request: HttpRequest) -> HttpResponse:
 @login_required
 def catalog_refresh(request: HttpRequest) -> HttpResponse:
     """Team admins may ask for a fresh model list; it is fetched in the background."""
-    if not admin_membership(request.user) is not None:
+    if admin_membership(request.user) is None:
         raise Http404
     cache.delete(CATALOG_NUDGE_KEY)
     _request_catalog_refresh()
     messages.info(request, "The model catalog is being refreshed; reload in a few seconds.")
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("studio")
+    return redirect(safe_next(request, request.POST.get("next", ""), "studio"))

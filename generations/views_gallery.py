@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from generations import bulk, gallery
@@ -30,6 +30,7 @@ from generations.models import Generation
 from generations.references import ReferenceProblem
 from generations.reuse import PROMPT_LIMIT as REUSE_PROMPT_LIMIT
 from generations.views import login_required
+from studio.http import safe_next
 from teams.budgets import OverBudget
 from teams.services import team_id_of
 
@@ -88,10 +89,7 @@ def _owned(request: HttpRequest, pk: int) -> Generation:
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(fallback)
+    return redirect(safe_next(request, request.POST.get("next", ""), fallback))
 
 
 @require_POST
@@ -116,8 +114,7 @@ def generation_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _confirm_delete(request: HttpRequest, generations: list[Generation], *, back: str):
     """The confirmation step: what will go, a button to delete, a way back."""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("gallery")
+    back = safe_next(request, back, "gallery")
     return render(
         request, "gallery/delete_confirm.html", {"generations": generations, "next": back}
     )

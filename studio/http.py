@@ -1,0 +1,17 @@
+"""Small HTTP helpers every feature's views share."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.shortcuts import resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def safe_next(request: HttpRequest, target: str, fallback: str) -> str:
+    """`target` when it stays on this site (a `next` from a form or link), else
+    `fallback` (a URL or a URL name): no open redirects."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(fallback)
