@@ -321,6 +321,10 @@ def main() -> int:
     env.setdefault("DEBUG", "1")  # runserver serves static files, errors show details
     env["PYTHONUNBUFFERED"] = "1"
     env["DJANGO_SETTINGS_MODULE"] = "studio.settings"
+    # `make run` is the one-machine studio by design, and its banner says so; the
+    # README's Deploying section is the production set-up. The runserver warning would
+    # be one more line nobody running this can act on.
+    env.setdefault("DJANGO_RUNSERVER_HIDE_WARNING", "true")
     env.setdefault("EMULATOR_PORT", "8090")
     sup = Supervisor(env)
     sup.install_signal_handlers()

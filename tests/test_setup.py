@@ -193,6 +193,9 @@ def test_make_run_serves_the_studio_and_one_ctrl_c_stops_everything(stack):
     assert stack.process.returncode == 0, stack.output()
     assert not listening(stack.port)
     assert not listening(stack.emulator_port)
+    # A quiet start: no warning a newcomer could not act on (issue 12).
+    warnings = [line for line in stack.output().splitlines() if re.search(r"warn", line, re.I)]
+    assert warnings == []
 
 
 def run_demo_setup() -> str:
