@@ -33,11 +33,6 @@ class OverBudget(Exception):
     """The estimate does not fit; the message says which budget and by how much."""
 
 
-def now() -> datetime:
-    """The budget clock; tests move it past a period's end."""
-    return timezone.now()
-
-
 def period_bounds(kind: str, at: datetime) -> tuple[datetime, datetime]:
     local = timezone.localtime(at)
     if kind == Budget.Period.DAY:
@@ -86,7 +81,7 @@ def current_period(budget: Budget, at: datetime | None = None) -> BudgetPeriod:
     """The row of the period containing `at` (now), created on first use with the
     budget's limit at that time and the ledger's totals so far; earlier periods stay
     as they were."""
-    starts_at, ends_at = period_bounds(budget.period, at or now())
+    starts_at, ends_at = period_bounds(budget.period, at or timezone.now())
     with transaction.atomic():
         lock_team(budget.team_id)
         period = BudgetPeriod.objects.filter(budget=budget, starts_at=starts_at).first()
@@ -187,7 +182,7 @@ def settle(
 
 
 def days_left(period: BudgetPeriod, at: datetime | None = None) -> int:
-    remaining = period.ends_at - (at or now())
+    remaining = period.ends_at - (at or timezone.now())
     return max(0, remaining.days + (1 if remaining.seconds else 0))
 
 

@@ -94,13 +94,13 @@ def local_midnight(day: date) -> datetime:
 
 def period_containing(kind: str, at: datetime) -> Period:
     starts_at, ends_at = budgets.period_bounds(kind, at)
-    now = budgets.now()
+    now = timezone.now()
     return Period(kind, starts_at, ends_at, is_current=starts_at <= now < ends_at)
 
 
 def period_for(kind: str, start: date | None) -> Period:
     """The period that contains `start` (the current one when None or in the future)."""
-    current = period_containing(kind, budgets.now())
+    current = period_containing(kind, timezone.now())
     if start is None:
         return current
     chosen = period_containing(kind, local_midnight(start))
@@ -109,7 +109,7 @@ def period_for(kind: str, start: date | None) -> Period:
 
 def recent_periods(kind: str, count: int = PERIODS_LISTED) -> list[Period]:
     """The current period and the ones before it, newest first."""
-    periods = [period_containing(kind, budgets.now())]
+    periods = [period_containing(kind, timezone.now())]
     while len(periods) < count:
         periods.append(period_containing(kind, periods[-1].starts_at - timedelta(seconds=1)))
     return periods
@@ -163,7 +163,7 @@ def budget_uses(budget_list: list[Budget], period: Period) -> dict[int | None, B
     written, so a period without a row shows the ledger's totals in an unsaved one."""
     if not budget_list:
         return {}
-    now = budgets.now()
+    now = timezone.now()
     at = now if period.is_current else period.ends_at - timedelta(microseconds=1)
     rows = BudgetPeriod.objects.filter(
         budget__in=budget_list, starts_at__lte=at, ends_at__gt=at

@@ -10,6 +10,7 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from teams import budgets
@@ -21,18 +22,18 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """The budget clock, stopped at NOW; `clock.move(to)` moves it."""
+def clock():
+    """The clock (time-machine), stopped at NOW; `clock.move(to)` moves it."""
 
     class Clock:
-        at = NOW
+        def __init__(self, traveller) -> None:
+            self.traveller = traveller
 
         def move(self, to: datetime) -> None:
-            self.at = to
+            self.traveller.move_to(to)
 
-    c = Clock()
-    monkeypatch.setattr(budgets, "now", lambda: c.at)
-    return c
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield Clock(traveller)
 
 
 def day(n: int, hour: int = 10) -> datetime:

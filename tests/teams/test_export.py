@@ -9,19 +9,20 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db.models import Sum
 from django.urls import reverse
 
 from generations.models import GeneratedImage, LedgerEntry
-from teams import budgets
 from teams.views import CSV_HEADER
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def november(monkeypatch):
-    monkeypatch.setattr(budgets, "now", lambda: datetime(2026, 11, 21, 12, tzinfo=UTC))
+def november():
+    with time_machine.travel(datetime(2026, 11, 21, 12, tzinfo=UTC), tick=False):
+        yield
 
 
 def read_csv(response) -> list[dict]:

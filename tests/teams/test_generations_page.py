@@ -7,11 +7,12 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from teams import budgets, listing
+from teams import listing
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +20,9 @@ LIST = reverse("team-generations")
 
 
 @pytest.fixture(autouse=True)
-def november(monkeypatch):
-    monkeypatch.setattr(budgets, "now", lambda: datetime(2026, 11, 21, 12, tzinfo=UTC))
+def november():
+    with time_machine.travel(datetime(2026, 11, 21, 12, tzinfo=UTC), tick=False):
+        yield
 
 
 def ids(response) -> list[int]:
