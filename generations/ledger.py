@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Max, Sum, Value
+from django.db.models import F, Max, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -45,11 +45,15 @@ def _entry(generation: Generation, **fields) -> LedgerEntry:
     )
 
 
-def hold(generation: Generation, amount: Decimal, *, basis: str) -> int:
+def hold(generation: Generation, amount: Decimal, *, basis: str, first: bool = False) -> int:
     """Hold `amount` for the generation's next send; returns the hold's number. The
-    money belongs to the generation's submit time, whichever hold it is."""
-    held = LedgerEntry.objects.filter(generation=generation, kind=RESERVATION)
-    number = (held.aggregate(n=Max("hold"))["n"] or 0) + 1
+    money belongs to the generation's submit time, whichever hold it is. `first`: the
+    generation was just created, so there is no earlier hold to count."""
+    if first:
+        number = 1
+    else:
+        held = LedgerEntry.objects.filter(generation=generation, kind=RESERVATION)
+        number = (held.aggregate(n=Max("hold"))["n"] or 0) + 1
     spent_at = generation.created_at
     budgets.reserve(
         team_id=generation.team_id, user_id=generation.owner_id, amount=amount, at=spent_at
@@ -108,13 +112,6 @@ def _rollup(generation: Generation, at, **change) -> None:
         at=at,
         **change,
     )
-
-
-def charged_total(generation: Generation) -> Decimal:
-    total = LedgerEntry.objects.filter(generation=generation, kind=SETTLEMENT).aggregate(
-        s=Sum("amount")
-    )["s"]
-    return total if total is not None else Decimal(0)
 
 
 def estimate_of(generation: Generation) -> Decimal:

@@ -115,7 +115,7 @@ def generation_create(
         )
         save_inputs(generation, inputs)
         # Last, so the team's money lock is held only for the end of the transaction.
-        ledger.hold(generation, cost.usd, basis=f"estimate: {cost.basis}")
+        ledger.hold(generation, cost.usd, basis=f"estimate: {cost.basis}", first=True)
         if waits:
             approvals.requested(generation)
         else:

@@ -11,7 +11,6 @@ commit: a rolled-back settlement tells nobody anything.
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -115,7 +114,3 @@ def dismiss(*, team: Team, alert_id: int) -> bool:
         return False
     rows.filter(dismissed_at__isnull=True).update(dismissed_at=timezone.now())
     return True
-
-
-def percent(value: Decimal, limit: Decimal) -> int:
-    return int(value * 100 / limit) if limit > 0 else 100

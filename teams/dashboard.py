@@ -245,9 +245,8 @@ def team_ledger(team: Team, starts_at: datetime, ends_at: datetime) -> QuerySet[
     return LedgerEntry.objects.filter(team=team, spent_at__gte=starts_at, spent_at__lt=ends_at)
 
 
-# What was charged, and how many generations were submitted (each has one first hold).
+# What was charged.
 SPENT = Sum("amount", filter=Q(kind=LedgerEntry.Kind.SETTLEMENT))
-SUBMITTED = Count("id", filter=Q(kind=LedgerEntry.Kind.RESERVATION, hold=1))
 
 
 @dataclass(frozen=True)
