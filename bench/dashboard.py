@@ -165,8 +165,8 @@ def _budgets(team, users) -> None:
     seeded rows spent, so the page draws its budget bars."""
     from decimal import Decimal
 
-    from teams import budgets
-    from teams.models import Budget
+    from spend import budgets
+    from spend.models import Budget
 
     Budget.objects.get_or_create(team=team, user=None, defaults={"amount": Decimal("60000")})
     for user in users[1:4]:
@@ -174,7 +174,7 @@ def _budgets(team, users) -> None:
     for budget in Budget.objects.filter(team=team):
         budgets.current_period(budget)  # created from the ledger's totals
     budgets.resync(team.pk)  # rows seeded before this run: bring them in line
-    from teams import rollups
+    from spend import rollups
 
     rollups.rebuild(team.pk)  # the dashboard reads these, as the studio keeps them
 
@@ -215,8 +215,8 @@ def main() -> list[dict]:
     from django.urls import reverse
     from django.utils import timezone
 
+    from dashboard import figures
     from generations.models import Generation
-    from teams import dashboard
 
     team, users = _team_and_members()
     have = Generation.objects.filter(team=team).count()
@@ -233,8 +233,8 @@ def main() -> list[dict]:
 
     client = Client()
     client.force_login(users[0])
-    current = dashboard.period_for("month", None)
-    last_month = dashboard.period_for("month", current.first_day - timedelta(days=1))
+    current = figures.period_for("month", None)
+    last_month = figures.period_for("month", current.first_day - timedelta(days=1))
     results = []
     for label, period in (("current month", current), ("last full month", last_month)):
         in_period = Generation.objects.filter(

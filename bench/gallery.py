@@ -67,7 +67,7 @@ def _seed(user) -> None:
 
 def _cursors(user) -> dict[str, str]:
     """The `after` marker of the first, a middle and the last page."""
-    from generations.gallery import PAGE_SIZE, Cursor
+    from gallery.queries import PAGE_SIZE, Cursor
     from generations.models import Generation
 
     rows = list(

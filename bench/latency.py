@@ -59,7 +59,7 @@ def main() -> list[dict]:
     from django.contrib.auth import get_user_model
 
     from generations.catalog import catalog_refresh
-    from teams.services import team_create
+    from teams.actions import team_create
 
     child_env = {**os.environ, **env}
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": ROOT}

@@ -34,7 +34,7 @@ def main() -> list[dict]:
         from generations import services
         from generations.catalog import catalog_refresh, find_model
         from generations.models import Generation
-        from teams.services import team_create
+        from teams.actions import team_create
 
         catalog_refresh()
         user = get_user_model().objects.create_user(f"bench-{uuid.uuid4().hex[:6]}")

@@ -9,8 +9,9 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import Http404
 
+from generations.inputs import InputChoice, ReferenceProblem, parse_choice
 from generations.models import Comparison, GeneratedImage, Generation, Upload
-from teams.services import is_team_admin
+from teams.access import is_team_admin
 
 
 def can_view(
@@ -54,3 +55,16 @@ def get_comparison_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> 
     if comparison is None or not can_view(user, comparison):
         raise Http404("No such comparison.")
     return comparison
+
+
+def get_choice_for_user(
+    user: AbstractBaseUser | AnonymousUser, token: str, role: str
+) -> InputChoice:
+    """An upload or image of the user's own, else Http404 (never a URL here: photos
+    are checked before money is spent, and a URL cannot be)."""
+    if not token.startswith(("upload:", "image:")):
+        raise Http404("No such photo.")
+    try:
+        return parse_choice(user, token, role)
+    except ReferenceProblem:
+        raise Http404("No such photo.") from None

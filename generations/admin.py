@@ -4,11 +4,8 @@ from django.utils.html import format_html
 
 from generations.models import (
     CatalogEntry,
-    GatewayAttempt,
     GeneratedImage,
     Generation,
-    LedgerEntry,
-    ModelPrice,
 )
 
 
@@ -74,51 +71,3 @@ class GeneratedImageAdmin(admin.ModelAdmin):
     @admin.display(description="original")
     def original(self, image: GeneratedImage) -> str:
         return _original_link(image)
-
-
-@admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
-    """The record of truth: read-only here; money moves only through the services."""
-
-    list_display = (
-        "id", "generation", "user", "team", "kind", "hold", "amount", "unconfirmed", "spent_at"
-    )  # fmt: skip
-    list_filter = ("kind", "unconfirmed", "spent_at")
-    raw_id_fields = ("generation", "user", "team")
-    date_hierarchy = "spent_at"
-    list_select_related = ("user", "team")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(GatewayAttempt)
-class GatewayAttemptAdmin(LedgerEntryAdmin):
-    list_display = ("id", "generation", "number", "claim", "outcome", "billed", "sent_at")
-    list_filter = ("outcome",)
-    raw_id_fields = ("generation",)
-    date_hierarchy = "sent_at"
-    list_select_related = ()
-
-
-@admin.register(ModelPrice)
-class ModelPriceAdmin(admin.ModelAdmin):
-    """Prices for models the catalog does not price: team empty for the studio-wide one."""
-
-    list_display = ("model_id", "team", "usd_per_image", "set_by", "updated_at")
-    list_filter = ("team",)
-    raw_id_fields = ("team", "set_by")
-    search_fields = ("model_id",)
-
-    def save_model(self, request, obj, form, change) -> None:
-        obj.set_by = request.user
-        super().save_model(request, obj, form, change)
-        from generations.catalog import forget_prices
-
-        forget_prices()

@@ -18,10 +18,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from generations import ledger
+from generations import charges
 from generations.models import Generation
+from spend import ledger
+from teams.access import is_team_admin
 from teams.models import Team
-from teams.services import is_team_admin
 
 AWAITING = Generation.Status.AWAITING_APPROVAL
 MAX_REASON = 500
@@ -88,5 +89,5 @@ def reject(*, team: Team, generation_id: int, admin, reason: str) -> Generation:
             decided_by=admin,
             decided_at=now,
         )
-        ledger.settle(generation, ledger.Charge(Decimal(0), "not approved; nothing billed"))
+        charges.settle(generation, ledger.Charge(Decimal(0), "not approved; nothing billed"))
     return generation

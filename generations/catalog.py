@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 
+from cachetools import TTLCache, cached
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from generations.gateway import gateway_client
-from generations.models import CatalogEntry, ModelPrice
+from generations.models import CatalogEntry
 from llmtr import spec as llmtr_spec
 from llmtr.errors import LLMTRError
 from llmtr.pricing import price_from_catalog
 from llmtr.spec import ModelSpec, PerImage, PerToken, PriceRule
+from spend.models import ModelPrice
+from spend.prices import admin_prices
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +87,6 @@ def offers_images(entry: CatalogEntry) -> bool:
     return IMAGES_GENERATIONS in operations or llmtr_spec.get(entry.model_id) is not None
 
 
-def admin_prices(team_id: int | None) -> dict[str, Decimal]:
-    """Prices admins set, per model: the team's own over the studio-wide one."""
-    rows = ModelPrice.objects.filter(Q(team__isnull=True) | Q(team_id=team_id))
-    prices: dict[str, Decimal] = {}
-    for row in rows.order_by(F("team_id").asc(nulls_first=True)):
-        prices[row.model_id] = row.usd_per_image
-    return prices
-
-
 def _studio_model(entry: CatalogEntry, prices: dict[str, Decimal]) -> StudioModel:
     known = llmtr_spec.get(entry.model_id)
     price = price_from_catalog(entry.pricing_rows) or (known.price if known else None)
@@ -130,34 +125,27 @@ def find_model(model_id: str, team_id: int | None = None) -> StudioModel | None:
     return _studio_model(entry, admin_prices(team_id))
 
 
-_price_cache: dict[tuple[str, int | None], tuple[float, StudioModel | None]] = {}
+# A worker settles hundreds of generations a second against a catalog that changes
+# hourly: find_model is remembered for half a minute per process. Setting a price
+# forgets at once in this process (the receiver below); other processes within 30 s.
 PRICE_CACHE_SECONDS = 30.0
+_price_cache: TTLCache[tuple[str, int | None], StudioModel | None] = TTLCache(
+    maxsize=4096, ttl=PRICE_CACHE_SECONDS
+)
+_price_cache_lock = threading.Lock()
 
 
+@cached(_price_cache, lock=_price_cache_lock)
 def model_for_settlement(model_id: str, team_id: int | None = None) -> StudioModel | None:
-    """find_model, remembered for half a minute per process: a worker settles
-    hundreds of generations a second against a catalog that changes hourly."""
-    key = (model_id, team_id)
-    cached = _price_cache.get(key)
-    if cached and time.monotonic() - cached[0] < PRICE_CACHE_SECONDS:
-        return cached[1]
-    model = find_model(model_id, team_id)
-    _price_cache[key] = (time.monotonic(), model)
-    return model
+    """find_model, remembered for PRICE_CACHE_SECONDS in this process."""
+    return find_model(model_id, team_id)
 
 
-def price_set(*, team_id: int | None, model_id: str, usd: Decimal, user=None) -> ModelPrice:
-    """An admin's per-image price for a model the catalog does not price."""
-    row, _ = ModelPrice.objects.update_or_create(
-        team_id=team_id, model_id=model_id, defaults={"usd_per_image": usd, "set_by": user}
-    )
-    forget_prices()
-    return row
-
-
-def forget_prices() -> None:
-    """Drop this process's remembered prices (other processes forget within 30 s)."""
-    _price_cache.clear()
+@receiver([post_save, post_delete], sender=ModelPrice)
+def forget_prices(**_signal: object) -> None:
+    """Drop this process's remembered prices (a price changed, or a model retired)."""
+    with _price_cache_lock:
+        _price_cache.clear()
 
 
 def grouped_by_provider(models: list[StudioModel]) -> list[tuple[str, list[StudioModel]]]:

@@ -23,7 +23,7 @@ from llmtr.spec import Field, SpecViolation
 # Keys a studio POST may carry besides the model's own option fields. `fields_for`
 # names the model the option fields were rendered for; `change_model` is the no-JS
 # "Change model" button (see views.generate). The reference keys are checked by
-# forms_inputs.References.
+# chips.References.
 BASE_KEYS = frozenset({"csrfmiddlewaretoken", "model", "prompt", "fields_for", "change_model"})
 REFERENCE_KEYS = frozenset({"references", "reference_url", "remove_reference"})
 PROVIDER_DEFAULT = "Provider default"

@@ -1,4 +1,5 @@
-"""Images and thumbnails, served only to whoever may see their generation.
+"""Images, uploads and their thumbnails, served only to whoever may see them: a
+generation's owner and the admins of its team; an upload's owner and the same admins.
 
 Media never sits in a public folder: these views check access first, then stream the
 file from storage (or, on S3 with MEDIA_REDIRECT, redirect to a short-lived signed URL). An SVG is served
@@ -15,11 +16,11 @@ from django.shortcuts import redirect
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from generations.access import get_image_for_user
+from generations.access import get_image_for_user, get_upload_for_user
 from generations.models import GeneratedImage
 from llmtr.spec import MIME_EXTENSIONS
+from llmtr.spec import SVG_MIME as SVG
 
-SVG = "image/svg+xml"
 # Inline style is how SVG files paint themselves; nothing else may load or run, and
 # `sandbox` gives the document an opaque origin should someone open it directly.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -31,7 +32,7 @@ THUMB_TYPES = {extension: mime for mime, extension in MIME_EXTENSIONS.items()}
 @login_required
 def image_original(request: HttpRequest, pk: int) -> HttpResponse:
     image = get_image_for_user(request.user, pk)
-    return _serve(request, image, image.file.name, image.mime_type)
+    return _serve_image(request, image, image.file.name, image.mime_type)
 
 
 @require_GET
@@ -40,7 +41,21 @@ def image_thumb(request: HttpRequest, pk: int) -> HttpResponse:
     image = get_image_for_user(request.user, pk)
     name = image.thumbnail.name
     mime = THUMB_TYPES.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
-    return _serve(request, image, name, mime)
+    return _serve_image(request, image, name, mime)
+
+
+@require_GET
+@login_required
+def upload_original(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_upload_for_user(request.user, pk)
+    return _serve(upload.file.name, upload.mime_type)
+
+
+@require_GET
+@login_required
+def upload_thumb(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_upload_for_user(request.user, pk)
+    return _serve(upload.thumbnail.name, "image/webp")
 
 
 def download_name(image: GeneratedImage, name: str) -> str:
@@ -51,21 +66,26 @@ def download_name(image: GeneratedImage, name: str) -> str:
     return f"{stem}-{words}.{extension}" if words else f"{stem}.{extension}"
 
 
-def _serve(request: HttpRequest, image: GeneratedImage, name: str, mime: str) -> HttpResponse:
+def _serve_image(request: HttpRequest, image: GeneratedImage, name: str, mime: str):
+    download = request.GET.get("download") == "1"
+    return _serve(
+        name, mime, filename=download_name(image, name) if name else "", download=download
+    )
+
+
+def _serve(name: str, mime: str, *, filename: str = "", download: bool = False) -> HttpResponse:
+    """Stream `name` from storage, or redirect to a signed URL when MEDIA_REDIRECT is on.
+    `filename` names a download; an SVG is never shown inline from the bucket."""
     if not name:
         raise Http404("No such file.")
-    download = request.GET.get("download") == "1"
     if settings.MEDIA_REDIRECT:
-        return _signed_redirect(image, name, mime, download=download)
+        return _signed_redirect(name, mime, filename=filename, download=download)
     try:
         handle = default_storage.open(name, "rb")
     except FileNotFoundError:
         raise Http404("The file is missing from storage.") from None
     response = FileResponse(
-        handle,
-        content_type=mime,
-        as_attachment=download,
-        filename=download_name(image, name) if download else "",
+        handle, content_type=mime, as_attachment=download, filename=filename if download else ""
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
@@ -74,16 +94,12 @@ def _serve(request: HttpRequest, image: GeneratedImage, name: str, mime: str) ->
     return response
 
 
-def _signed_redirect(image: GeneratedImage, name: str, mime: str, *, download: bool):
+def _signed_redirect(name: str, mime: str, *, filename: str, download: bool) -> HttpResponse:
     """The bucket serves the bytes; we only say who may. An SVG is always sent as an
     attachment from there, since the bucket cannot add our SVG policy header."""
-    disposition = "inline"
+    parameters = {"ResponseContentType": mime}
     if download or mime == SVG:
-        disposition = f'attachment; filename="{download_name(image, name)}"'
-    url = default_storage.url(
-        name,
-        parameters={"ResponseContentType": mime, "ResponseContentDisposition": disposition},
-    )
-    response = redirect(url)
+        parameters["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+    response = redirect(default_storage.url(name, parameters=parameters))
     response["Cache-Control"] = "private, no-store"
     return response

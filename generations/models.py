@@ -14,9 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from llmtr.spec import MIME_EXTENSIONS
+from spend.models import MONEY
 from teams.models import Team
-
-MONEY = {"max_digits": 20, "decimal_places": 10}  # xAI ticks are 1e-10 USD
 
 
 class CatalogEntry(models.Model):
@@ -135,7 +134,7 @@ class Generation(models.Model):
                 name="gen_awaiting_approval",
                 condition=Q(status="approval"),
             ),
-            # The team dashboard (teams/dashboard.py): its per-day, per-model and
+            # The team dashboard (dashboard/figures.py): its per-day, per-model and
             # per-member sums read only this index on PostgreSQL (an index-only scan
             # over one team's period); `id` lets the generations behind a bar be
             # picked here before any row is read. bench/dashboard.py measures it.
@@ -164,8 +163,6 @@ class Generation(models.Model):
     def elapsed_seconds(self) -> float | None:
         if not self.started_at:
             return None
-        from django.utils import timezone
-
         end = self.finished_at or timezone.now()
         return max(0.0, (end - self.started_at).total_seconds())
 
@@ -249,126 +246,6 @@ class Comparison(models.Model):
 
     def __str__(self) -> str:
         return f"comparison {self.pk}"
-
-
-class LedgerEntry(models.Model):
-    """The record of truth for money: every figure on every page is a sum of these.
-
-    A reservation holds an estimate against the budgets (one per hold: the submit's,
-    and one more for each time a generation is sent again). A settlement ends one hold:
-    it releases the held amount (`released`) and books what the gateway charged
-    (`amount`; zero when nothing was billed). `unconfirmed` marks a charge booked
-    without an answer to confirm it: the request was sent and its answer lost, so the
-    gateway may have billed it; see the dashboard's "charges to check".
-
-    `spent_at` is the moment the money belongs to (the generation's submit time, which
-    chose its budget periods); `created_at` is when the row was written.
-    """
-
-    class Kind(models.TextChoices):
-        RESERVATION = "reservation", "Reservation"
-        SETTLEMENT = "settlement", "Settlement"
-
-    # Money spent stays spent: deleting a generation keeps its ledger rows.
-    generation = models.ForeignKey(
-        Generation, on_delete=models.SET_NULL, null=True, blank=True, related_name="ledger"
-    )
-    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    model_id = models.CharField(max_length=200, blank=True)
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    hold = models.PositiveSmallIntegerField(default=1)  # which hold of the generation
-    amount = models.DecimalField(**MONEY)
-    released = models.DecimalField(**MONEY, default=Decimal(0))
-    unconfirmed = models.BooleanField(default=False)
-    basis = models.TextField(blank=True)
-    spent_at = models.DateTimeField(default=timezone.now)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["generation", "kind", "hold"], name="ledger_once_per_hold"
-            )
-        ]
-        indexes = [
-            # The dashboard's sums over one team's period, read from the index alone.
-            models.Index(
-                fields=["team", "spent_at"],
-                include=["user", "model_id", "kind", "amount", "released", "generation"],
-                name="ledger_team_spent",
-            ),
-            # Every page's header shows the user's spend this month.
-            models.Index(
-                fields=["user", "kind", "spent_at"], include=["amount"], name="ledger_user_spent"
-            ),
-            models.Index(
-                fields=["team", "spent_at"],
-                name="ledger_unconfirmed",
-                condition=Q(unconfirmed=True),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.amount} for generation {self.generation_id}"
-
-
-class GatewayAttempt(models.Model):
-    """One request sent to the gateway for a generation, written just before it goes,
-    so a worker that dies mid-call leaves a trace of a request that may be billed."""
-
-    class Outcome(models.TextChoices):
-        SENT = "sent", "Sent, no answer yet"
-        ANSWERED = "answered", "Answered: billed"
-        REFUSED = "refused", "Refused: not billed"
-        UNKNOWN = "unknown", "No answer: may have been billed"
-        LOST = "lost", "Worker lost: may have been billed"
-
-    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="sends")
-    number = models.PositiveSmallIntegerField()
-    claim = models.PositiveIntegerField()  # the generation's attempt (fencing token)
-    sent_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SENT)
-    billed = models.DecimalField(**MONEY, null=True, blank=True)  # as known; empty: unknown
-    note = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ("generation", "number")
-        constraints = [
-            models.UniqueConstraint(fields=["generation", "number"], name="send_number")
-        ]
-
-    def __str__(self) -> str:
-        return f"send {self.number} of generation {self.generation_id} ({self.outcome})"
-
-
-class ModelPrice(models.Model):
-    """A per-image price an admin set for a model the catalog gives no usable price
-    for. Until one exists such a model is offered as unavailable, never as free.
-    `team` empty: the studio-wide price (Django admin); else that team's own."""
-
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True)
-    model_id = models.CharField(max_length=200)
-    usd_per_image = models.DecimalField(max_digits=14, decimal_places=6)
-    set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["team", "model_id"], name="one_price_per_team"),
-            models.UniqueConstraint(
-                fields=["model_id"], condition=Q(team__isnull=True), name="one_studio_price"
-            ),
-            models.CheckConstraint(
-                condition=Q(usd_per_image__gt=0), name="price_above_zero"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.model_id}: ${self.usd_per_image}/image"
 
 
 class Upload(StoredImage):

@@ -9,7 +9,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from generations.models import Generation, LedgerEntry
+from generations.models import Generation
+from spend.models import LedgerEntry
 
 FEED_SIZE = 24
 HISTORY_PAGE_SIZE = 30

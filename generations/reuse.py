@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from generations.forms_inputs import TRYON_PROMPT
+from generations.inputs import TRYON_PROMPT
 from generations.models import Generation, GenerationInput
 
 # A prompt longer than this stays out of the link (URLs have practical limits); the

@@ -20,10 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from generations.models import GeneratedImage, Generation, LedgerEntry
+from generations.models import GeneratedImage, Generation
 from llmtr import spec as llmtr_spec
-from teams import budgets, rollups
-from teams.services import team_of
+from spend import budgets, rollups
+from spend.models import LedgerEntry
+from teams.access import team_of
 
 WORDS = (
     "fox lighthouse teapot city neon forest portrait kite river cat robot garden desert "

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from generations import catalog, services
+from generations import catalog, services, worker
 
 
 # A database hiccup (connection limit, failover) must not lose the task: try again
@@ -18,7 +18,7 @@ from generations import catalog, services
     max_retries=8,
 )
 def run_generation(generation_id: int) -> None:
-    services.generation_run(generation_id=generation_id)
+    worker.generation_run(generation_id=generation_id)
 
 
 @shared_task(ignore_result=True)

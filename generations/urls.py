@@ -13,4 +13,6 @@ urlpatterns = [
     path("catalog/refresh", views.catalog_refresh, name="catalog-refresh"),
     path("media/images/<int:pk>/original", media.image_original, name="image-original"),
     path("media/images/<int:pk>/thumb", media.image_thumb, name="image-thumb"),
+    path("media/uploads/<int:pk>/original", media.upload_original, name="upload-original"),
+    path("media/uploads/<int:pk>/thumb", media.upload_thumb, name="upload-thumb"),
 ]

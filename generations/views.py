@@ -7,33 +7,30 @@ serve whole pages to a browser without JavaScript, so every flow works without i
 from __future__ import annotations
 
 import logging
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required as django_login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.http import reswap, retarget
 
 from generations import queries
 from generations.access import can_view, get_generation_for_user
 from generations.catalog import StudioModel, available_models, find_model, grouped_by_provider
+from generations.chips import References, reference_tokens
 from generations.forms import GenerationForm, carried_values, kept_values
-from generations.forms_inputs import References, reference_tokens
-from generations.references import ReferenceProblem
+from generations.inputs import ReferenceProblem, uploads_receive
+from generations.models import Upload
 from generations.reuse import gone_notice, reuse_url
 from generations.services import generation_create
 from llmtr.pricing import Cost
 from llmtr.pricing import estimate as estimate_cost
+from spend import money
+from spend.budgets import OverBudget
 from studio.http import safe_next
-from teams import money
-from teams.budgets import OverBudget
-from teams.services import admin_membership, team_id_of
+from teams.access import admin_membership, login_required, team_id_of
 
 log = logging.getLogger(__name__)
 
@@ -43,21 +40,6 @@ CATALOG_NUDGE_KEY = "studio:catalog-refresh-requested"
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-def login_required(view):
-    """Django's login_required, except that an htmx request with an expired session
-    sends the whole page to the login form instead of swapping it into a fragment."""
-    plain = django_login_required(view)
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.htmx and not request.user.is_authenticated:
-            current = request.htmx.current_url_abs_path or reverse("studio")
-            return HttpResponseClientRedirect(redirect_to_login(current).url)
-        return plain(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _pick_model(models: list[StudioModel], model_id: str | None) -> StudioModel | None:
@@ -118,12 +100,24 @@ def _fields_context(form: GenerationForm, refs: References | None = None) -> dic
 
 
 def _references(request: HttpRequest, model: StudioModel, data, *, split=False) -> References:
-    """The reference chips a studio request carries (see forms_inputs.References)."""
+    """The reference chips a studio request carries (see chips.References)."""
     tokens = reference_tokens(data.getlist("references"), split=split)
     if data.get("remove_reference"):
         tokens = [t for t in tokens if t != data["remove_reference"]]
     files = request.FILES.getlist("reference_files") if request.method == "POST" else []
-    return References(request.user, model, tokens, url=data.get("reference_url", ""), files=files)
+    # A file sent with a plain (no JavaScript) submit is kept first, so it survives
+    # any other error in the form.
+    kept, refused = uploads_receive(
+        user=request.user, files=files, purpose=Upload.Purpose.REFERENCE
+    )
+    return References(
+        request.user,
+        model,
+        tokens,
+        url=data.get("reference_url", ""),
+        uploaded=kept,
+        upload_errors=refused,
+    )
 
 
 def _estimate(model: StudioModel, values) -> Cost | None:

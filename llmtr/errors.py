@@ -15,8 +15,6 @@ class LLMTRError(Exception):
     """Base of every gateway failure. `retryable` marks what may succeed if sent again."""
 
     retryable = False
-    # Who can act on it: the designer (fix the request) or the team admin (key, credit).
-    for_admin = False
     default_type = "error"
 
     def __init__(
@@ -68,12 +66,10 @@ class UnsupportedOperation(InvalidRequest):
 
 class AuthError(LLMTRError):
     default_type = "auth_error"
-    for_admin = True
 
 
 class InsufficientBalance(LLMTRError):
     default_type = "insufficient_balance"
-    for_admin = True
 
 
 class Forbidden(LLMTRError):

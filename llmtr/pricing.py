@@ -46,7 +46,7 @@ def display_places(value: Decimal) -> Decimal:
 
 def usd_text(value: Decimal, rounding: str = ROUND_HALF_UP) -> str:
     """An amount in the one money format: $0.0423, $9.94, $1,204.50, $0.00. The studio's
-    pages, messages and charts all print money through this (teams.money)."""
+    pages, messages and charts all print money through this (spend.money)."""
     value = Decimal(value)
     if value == 0:
         return "$0.00"
@@ -83,11 +83,11 @@ def price_from_catalog(rows: Iterable[Mapping[str, Any]]) -> PriceRule | None:
         by_metric[f"{row.get('metric')}/{row.get('unit')}"] = price
     if "OUTPUT_IMAGE/PER_IMAGE" in by_metric:
         return PerImage(by_metric["OUTPUT_IMAGE/PER_IMAGE"])
-    tokens = [
+    text, image, output = (
         by_metric.get(f"{m}/PER_1M_TOKENS") for m in ("INPUT_TEXT", "INPUT_IMAGE", "OUTPUT_IMAGE")
-    ]
-    if all(t is not None for t in tokens):
-        return PerToken(*tokens)  # type: ignore[arg-type]
+    )
+    if text is not None and image is not None and output is not None:
+        return PerToken(text, image, output)
     return None
 
 

@@ -36,6 +36,7 @@ DEFAULT_MAX_PROMPT_CHARS = 32_000
 TICKS_PER_USD = 10**10
 EDITS_PATH = "/v1/images/edits"
 # The image types the gateway returns and the studio keeps, with their file extensions.
+SVG_MIME = "image/svg+xml"
 MIME_EXTENSIONS = {
     "image/png": "png",
     "image/jpeg": "jpg",
@@ -162,11 +163,15 @@ class ModelSpec:
     def is_vector(self) -> bool:
         return self.output is Output.VECTOR
 
+    def require_field(self, name: str) -> Field:
+        """A field the spec itself guarantees (`n`, an `only_with` target): a bug if absent."""
+        found = self.get_field(name)
+        assert found is not None, f"{self.id} has no {name} field"
+        return found
+
     @property
     def n_field(self) -> Field:
-        n = self.get_field("n")
-        assert n is not None, f"{self.id} has no n field"
-        return n
+        return self.require_field("n")
 
     def defaults(self) -> dict[str, str | int]:
         return {f.name: f.default for f in self.fields if f.default is not None}
@@ -344,7 +349,14 @@ def _gpt_image_2() -> ModelSpec:
     )
 
 
-def _recraft(slug: str, name: str, usd: str, sizes: Mapping, extra=(), max_prompt=1_000):
+def _recraft(
+    slug: str,
+    name: str,
+    usd: str,
+    sizes: Mapping[str, tuple[int, int]],
+    extra: tuple[tuple[int, int], ...] = (),
+    max_prompt: int = 1_000,
+) -> ModelSpec:
     vector = slug.endswith("-vector")
     ratios = tuple(sizes)
     explicit = () if vector else tuple(_size_label(s) for s in (*sizes.values(), *extra))

@@ -81,7 +81,7 @@ def _check_fields(spec: ModelSpec, body: Mapping[str, Any]) -> None:
     for f in spec.fields:
         if f.only_with and f.name in body:
             other, values = f.only_with
-            if body.get(other, spec.get_field(other).default) not in values:
+            if body.get(other, spec.require_field(other).default) not in values:
                 raise SpecViolation(
                     f.name, f"`{f.name}` is only valid with {other} {' or '.join(values)}."
                 )
@@ -182,6 +182,6 @@ def validate_edit(body: Mapping[str, Any]) -> ModelSpec:
             raise SpecViolation(name, f"Unknown parameter for edits: `{name}`.")
     for name in ("response_format", "n"):
         if name in body:
-            spec.get_field(name).check(body[name])
+            spec.require_field(name).check(body[name])
     edit_images(body)
     return spec

@@ -15,3 +15,8 @@ def safe_next(request: HttpRequest, target: str, fallback: str) -> str:
     ):
         return target
     return resolve_url(fallback)
+
+
+def htmx_status(request: HttpRequest, status: int) -> int:
+    """htmx swaps only 2xx answers; a plain browser gets the honest code."""
+    return 200 if getattr(request, "htmx", False) else status

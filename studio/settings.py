@@ -67,8 +67,16 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    # The studio's own apps, bottom layer first; each may import only those above it
+    # in this list, never one below (the contract is .importlinter, checked by make test).
     "teams",
+    "spend",
     "generations",
+    "references",
+    "edits",
+    "tryon",
+    "gallery",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -269,7 +277,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(CATALOG_MAX_AGE_SECONDS),
     },
     "reconcile-spend": {
-        "task": "teams.tasks.reconcile_spend",
+        "task": "dashboard.tasks.reconcile_spend",
         "schedule": envfloat("RECONCILE_INTERVAL_SECONDS", 3600.0),
     },
 }

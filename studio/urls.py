@@ -9,8 +9,10 @@ urlpatterns = [
     path("admin/login/", SignInView.as_view()),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("team/", include("teams.urls")),
-    path("", include("generations.urls_inputs")),
-    path("", include("generations.urls_gallery")),
+    path("team/", include("dashboard.urls")),
+    path("", include("references.urls")),
+    path("", include("edits.urls")),
+    path("", include("tryon.urls")),
+    path("", include("gallery.urls")),
     path("", include("generations.urls")),
 ]

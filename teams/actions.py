@@ -1,4 +1,4 @@
-"""What a team admin does: members and roles, budgets, and the gateway key check.
+"""What a team admin does with people: create a team, add members, change roles.
 
 Keyword-only services named for the action (style.md habit 3). A broken rule raises
 ValidationError with a sentence the page shows as it is.
@@ -6,21 +6,13 @@ ValidationError with a sentence the page shows as it is.
 
 from __future__ import annotations
 
-import logging
-from decimal import Decimal
-
-from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from teams import alerts, budgets
-from teams.dashboard import CHECK_PATIENCE
-from teams.models import Budget, BudgetPeriod, GatewayCheck, Membership, Team
-
-log = logging.getLogger(__name__)
+from teams.models import Membership, Team
 
 ADMIN = Membership.Role.ADMIN
 
@@ -94,86 +86,7 @@ def member_remove(*, team: Team, user_id: int) -> None:
         membership.delete()
 
 
-# --- budgets -------------------------------------------------------------------------
-
-
-def budget_set(
-    *,
-    team: Team,
-    user_id: int | None,
-    amount: Decimal,
-    period: str,
-    alert_thresholds: list[int] | None = None,
-) -> Budget:
-    """Set the team's (user_id None) or a member's budget. The new limit applies to the
-    current period at once, which counts everything the ledger holds in it already
-    (a budget set on the 20th knows what was spent since the 1st); rows of past
-    periods keep the limit they had."""
-    if user_id is not None and not Membership.objects.filter(team=team, user_id=user_id).exists():
-        raise ValidationError("That person is not on the team.")
-    defaults: dict = {"amount": amount, "period": period}
-    if alert_thresholds is not None:
-        defaults["alert_thresholds"] = alert_thresholds
-    with transaction.atomic():
-        budgets.lock_team(team.pk)
-        budget, _ = Budget.objects.update_or_create(team=team, user_id=user_id, defaults=defaults)
-        current = budgets.current_period(budget)
-        if current.limit != amount:
-            BudgetPeriod.objects.filter(pk=current.pk).update(limit=amount)
-            current.limit = amount
-            alerts.check(current)
-    return budget
-
-
-# --- the gateway key -----------------------------------------------------------------
-
-
-def gateway_check_request() -> GatewayCheck:
-    """Queue a key check, or return the one already waiting. The task gets the row's
-    id only: the key stays in the settings of the process that uses it."""
-    recent = timezone.now() - CHECK_PATIENCE
-    pending = GatewayCheck.objects.filter(
-        status=GatewayCheck.Status.PENDING, requested_at__gte=recent
-    ).first()
-    if pending is not None:
-        return pending
-    check = GatewayCheck.objects.create()
-    transaction.on_commit(lambda: enqueue_check(check.pk))
-    return check
-
-
-def enqueue_check(check_id: int) -> None:
-    from teams.tasks import check_gateway_key
-
-    check_gateway_key.delay(check_id)
-
-
-def gateway_check_run(*, check_id: int) -> GatewayCheck | None:
-    """Ask the gateway for its model list with the studio's key and record the answer."""
-    from generations.gateway import gateway_client
-    from llmtr.errors import LLMTRError
-
-    check = GatewayCheck.objects.filter(pk=check_id, status=GatewayCheck.Status.PENDING).first()
-    if check is None:
-        return None
-    try:
-        models = gateway_client().list_models()
-    except LLMTRError as exc:
-        check.status = GatewayCheck.Status.FAILED
-        check.message = _scrub(
-            f"{exc.message} ({exc.type}{f', HTTP {exc.status}' if exc.status else ''})"
-        )
-    else:
-        check.status = GatewayCheck.Status.OK
-        check.models_count = len(models)
-        check.message = f"The gateway accepted the key and listed {len(models)} image models."
-    check.checked_at = timezone.now()
-    check.save(update_fields=["status", "message", "models_count", "checked_at"])
-    log.info("gateway key check %s: %s", check.pk, check.status)
-    return check
-
-
-def _scrub(text: str) -> str:
-    """The client already scrubs its errors; this is the second lock on the same door."""
-    key = settings.LLMTR_API_KEY
-    return text.replace(key, "[redacted]") if key else text
+def team_create(*, name: str, admin: AbstractBaseUser) -> Team:
+    team = Team.objects.create(name=name)
+    Membership.objects.create(user=admin, team=team, role=Membership.Role.ADMIN)
+    return team

@@ -6,6 +6,8 @@ started once per test session and reset before every test that uses it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pytest
 
 pytest_plugins = ["tests.workers"]
@@ -107,21 +109,36 @@ def stranger_client(client, stranger):
     return client
 
 
+@dataclass
+class Queued:
+    """What would have gone to a worker, by task: generation ids and key-check ids."""
+
+    generations: list[int] = field(default_factory=list)
+    countdowns: list[float | None] = field(default_factory=list)  # one per generation sent
+    checks: list[int] = field(default_factory=list)
+
+    def generation(self, pk: int, countdown: float | None = None) -> None:
+        self.generations.append(pk)
+        self.countdowns.append(countdown)
+
+
 @pytest.fixture
-def no_broker(monkeypatch):
-    """No worker runs: what would be queued is recorded (a list of generation ids)."""
+def no_broker(monkeypatch) -> Queued:
+    """No worker runs: what would be queued is recorded instead (the one broker fake)."""
+    from dashboard import gateway_check
     from generations import services
 
-    sent: list[int] = []
-    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: sent.append(pk))
-    return sent
+    queued = Queued()
+    monkeypatch.setattr(services, "enqueue", queued.generation)
+    monkeypatch.setattr(gateway_check, "enqueue_check", queued.checks.append)
+    return queued
 
 
 @pytest.fixture
 def make_generation(catalog, media_root, no_broker):
     """make_generation(user, model_id, run=True, prompt=..., **params): made the way the
     studio makes it (generation_create, then generation_run against the emulator)."""
-    from generations import services
+    from generations import services, worker
     from generations.catalog import find_model
     from generations.models import Generation
 
@@ -134,7 +151,7 @@ def make_generation(catalog, media_root, no_broker):
             user=user, model=model, prompt=prompt, params=params or {"n": 1}
         )
         if run:
-            services.generation_run(generation_id=generation.pk)
+            worker.generation_run(generation_id=generation.pk)
         return Generation.objects.get(pk=generation.pk)
 
     return make

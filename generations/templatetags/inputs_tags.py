@@ -53,7 +53,7 @@ def way_out_link(generation: Generation) -> tuple[str, str] | None:
     return f"{reverse('studio')}?{urlencode(query)}", label
 
 
-@register.inclusion_tag("inputs/_way_out.html")
+@register.inclusion_tag("studio/_way_out.html")
 def way_out(generation: Generation) -> dict:
     link = way_out_link(generation)
     return {"url": link[0], "label": link[1]} if link else {}

@@ -14,7 +14,7 @@ from generations.catalog import StudioModel
 from generations.models import Generation
 from llmtr import spec as llmtr_spec
 from llmtr.pricing import estimate
-from teams import money
+from spend import money
 
 register = template.Library()
 
@@ -30,13 +30,13 @@ ENDPOINT_MEANING = {
 
 @register.filter
 def usd(value: Decimal | None) -> str:
-    """Money, in the one format of teams.money (the ledger keeps the exact figure)."""
+    """Money, in the one format of spend.money (the ledger keeps the exact figure)."""
     return money.usd(value)
 
 
 @register.filter
 def usd_left(value: Decimal | None) -> str:
-    """What is left of a budget: rounded down (teams.money)."""
+    """What is left of a budget: rounded down (spend.money)."""
     return money.usd_left(value or Decimal(0))
 
 
@@ -48,7 +48,7 @@ def usd_cost(value: Decimal | None) -> str:
 
 def _membership(context: template.Context):
     """The signed-in viewer's membership, or None."""
-    from teams.services import membership_of
+    from teams.access import membership_of
 
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
@@ -59,7 +59,7 @@ def _membership(context: template.Context):
 @register.simple_tag(takes_context=True)
 def budget_left(context: template.Context) -> dict | None:
     """The least left of the viewer's and their team's budgets this period."""
-    from teams import budgets
+    from spend import budgets
 
     membership = _membership(context)
     if membership is None:
@@ -164,7 +164,7 @@ def spend_this_month(context: template.Context) -> Decimal:
 @register.simple_tag(takes_context=True)
 def open_alert_count(context: template.Context) -> int:
     """Budget alerts the viewer's team has not dismissed; admins only."""
-    from teams.alerts import open_alerts
+    from spend.alerts import open_alerts
 
     membership = _membership(context)
     if membership is None or not membership.is_admin:

@@ -15,8 +15,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--url-ttl", type=float, default=300.0, help="lifetime of url results")
     args = parser.parse_args(argv)
     server = serve(Emulator(latency=args.latency, url_ttl=args.url_ttl), args.host, args.port)
-    host, port = server.server_address[:2]
-    print(f"LLMTR emulator on http://{host}:{port}", flush=True)
+    print(f"LLMTR emulator on {server.base_url}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

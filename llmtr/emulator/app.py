@@ -230,7 +230,9 @@ class Emulator:
             # The message never repeats the key: it is a server-side secret.
             raise ApiError(401, "auth_error", "Missing or invalid API key.")
 
-    def _fault(self, fault: Fault, request: Request, model: str | None, handler: Handler):
+    def _fault(
+        self, fault: Fault, request: Request, model: str | None, handler: Handler
+    ) -> Response:
         if fault.name in STATUS_FAULTS:
             return status_error(fault).response()
         if fault.name == "retired_model":

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from llmtr.emulator.app import Emulator
 
 
-def validated(check: Callable[[Mapping[str, Any]], spec.ModelSpec], body: dict) -> spec.ModelSpec:
+def validated(
+    check: Callable[[Mapping[str, Any]], spec.ModelSpec], body: dict[str, Any]
+) -> spec.ModelSpec:
     """Run a llmtr.validation check, turning its exceptions into gateway errors."""
     try:
         return check(body)
@@ -48,8 +50,7 @@ def generations(emulator: Emulator, request: Request) -> Response:
     model = validated(validation.validate_generation, body)
     if model.takes_references:
         _check_references(emulator, body)
-    n = body.get("n", model.n_field.default)
-    return _answer(emulator, request, body, model, n, input_images=0)
+    return _answer(emulator, request, body, model, _count(body, model), input_images=0)
 
 
 def edits(emulator: Emulator, request: Request) -> Response:
@@ -58,11 +59,17 @@ def edits(emulator: Emulator, request: Request) -> Response:
     urls = validation.edit_images(body)
     for url in urls:
         _check_data_url(url, "image")
+    return _answer(emulator, request, body, model, _count(body, model), input_images=len(urls))
+
+
+def _count(body: Mapping[str, Any], model: spec.ModelSpec) -> int:
+    """`n` of a validated body: the integer the n field accepted, else its default (1)."""
     n = body.get("n", model.n_field.default)
-    return _answer(emulator, request, body, model, n, input_images=len(urls))
+    assert isinstance(n, int), f"unvalidated n: {n!r}"
+    return n
 
 
-def _check_references(emulator: Emulator, body: dict) -> None:
+def _check_references(emulator: Emulator, body: dict[str, Any]) -> None:
     for field, value in validation.collect_references(body):
         if field in ("file_id", "file_ids") and not emulator.files.is_live(value):
             raise ApiError(
@@ -89,14 +96,15 @@ def _check_data_url(url: str, param: str) -> None:
 def _answer(
     emulator: Emulator,
     request: Request,
-    body: dict,
+    body: dict[str, Any],
     model: spec.ModelSpec,
     n: int,
     input_images: int,
 ) -> Response:
     fault = emulator.faults.take(request.path, model.id, result=True)
-    response_format = body.get("response_format") or model.defaults().get(
-        "response_format", "b64_json"
+    # str(): an enum field's value, already checked against its choices.
+    response_format = str(
+        body.get("response_format") or model.defaults().get("response_format", "b64_json")
     )
     count = EXTRA_IMAGES if fault and fault.name == "extra_images" else n
     data = [
@@ -115,7 +123,7 @@ def _answer(
 def _item(
     emulator: Emulator,
     request: Request,
-    body: dict,
+    body: dict[str, Any],
     model: spec.ModelSpec,
     index: int,
     response_format: str,
@@ -145,7 +153,7 @@ def _item(
 
 
 def _usage(
-    emulator: Emulator, model: spec.ModelSpec, body: dict, n: int, input_images: int
+    emulator: Emulator, model: spec.ModelSpec, body: dict[str, Any], n: int, input_images: int
 ) -> dict[str, Any] | None:
     if model.family == "openai":
         defaults = model.defaults()

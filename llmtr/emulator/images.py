@@ -32,6 +32,10 @@ _HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b
 NOT_AN_IMAGE = b"This is not an image: the LLMTR emulator was told to send garbage.\n"
 BAD_BASE64 = "iVBORw0KGgo*** %%% ***"
 
+RGB = tuple[int, int, int]
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1
+Shape = tuple[str, Box, RGB]  # ("rect" or "ellipse", box, colour)
+
 
 def image_seed(body: Mapping[str, Any], index: int) -> bytes:
     """The same body gives the same images; each index in a request a different one."""
@@ -46,15 +50,16 @@ def _bytes_from(seed: bytes) -> Iterator[int]:
         yield from block
 
 
-def _shapes(seed: bytes, width: int, height: int) -> tuple[tuple, list[tuple]]:
+def _shapes(seed: bytes, width: int, height: int) -> tuple[RGB, list[Shape]]:
     """A background colour and four (kind, box, colour) shapes, all from the seed."""
     stream = _bytes_from(seed)
 
     def take(k: int) -> list[int]:
         return [next(stream) for _ in range(k)]
 
-    background = tuple(take(3))
-    shapes = []
+    red, green, blue = take(3)
+    background = (red, green, blue)
+    shapes: list[Shape] = []
     for _ in range(4):
         kind, x0, y0, x1, y1, r, g, b = take(8)
         xs = sorted((x0 * width // 255, x1 * width // 255))
@@ -84,7 +89,7 @@ def render(seed: bytes, width: int, height: int, mime: str) -> bytes:
     return out.getvalue()
 
 
-def _hex(colour: tuple) -> str:
+def _hex(colour: RGB) -> str:
     return "#{:02x}{:02x}{:02x}".format(*colour)
 
 

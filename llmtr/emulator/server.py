@@ -12,6 +12,8 @@ from llmtr.emulator.faults import Disconnect
 
 
 class _Handler(ServerHandler):
+    request_handler: _RequestHandler  # set by _RequestHandler.handle before run()
+
     def handle_error(self) -> None:
         # A "disconnect" fault: send nothing and let the request handler close the socket.
         if isinstance(getattr(self, "_exc", None), Disconnect):
@@ -31,6 +33,7 @@ class _Handler(ServerHandler):
 
 
 class _RequestHandler(WSGIRequestHandler):
+    server: ThreadedWSGIServer  # typeshed says BaseServer; serve() builds this one
     dropped = False
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -45,8 +48,14 @@ class _RequestHandler(WSGIRequestHandler):
             return
         if not self.parse_request():
             return
+        # typeshed: wfile is a BufferedIOBase, ServerHandler asks for IO[bytes] but only
+        # writes and flushes it; wsgiref's own handle() passes the same object.
         handler = _Handler(
-            self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
+            self.rfile,
+            self.wfile,  # type: ignore[arg-type]
+            self.get_stderr(),
+            self.get_environ(),
+            multithread=True,
         )
         handler.request_handler = self
         handler.run(self.server.get_app())
@@ -66,6 +75,11 @@ class ThreadedWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
         self.server_name = str(host)
         self.server_port = port
         self.setup_environ()
+
+    @property
+    def base_url(self) -> str:
+        """http://host:port of the bound socket (port 0 is the real port by now)."""
+        return f"http://{self.server_name}:{self.server_port}"
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # clients that vanish mid-request (timeouts, benchmarks) are normal here

@@ -23,9 +23,8 @@ def running_emulator(**emulator_kwargs: Any) -> Iterator[tuple[Emulator, str]]:
     server = serve(emulator, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, name="llmtr-emulator", daemon=True)
     thread.start()
-    host, port = server.server_address[:2]
     try:
-        yield emulator, f"http://{host}:{port}"
+        yield emulator, server.base_url
     finally:
         server.shutdown()
         server.server_close()

@@ -75,8 +75,9 @@ def upload(emulator: Emulator, request: Request) -> Response:
         )  # fmt: skip
     emulator.pause(since=request.received)
     now = emulator.clock.now()
+    file_id = f"file_{secrets.token_hex(12)}"
     record = {
-        "id": f"file_{secrets.token_hex(12)}",
+        "id": file_id,
         "object": "file",
         "provider": provider,
         "purpose": purpose,
@@ -85,5 +86,5 @@ def upload(emulator: Emulator, request: Request) -> Response:
         "mime_type": mime,
         "created_at": int(now),
     }
-    emulator.files.add(record["id"], now)
+    emulator.files.add(file_id, now)
     return json_response(record)

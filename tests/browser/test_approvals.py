@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from teams import budgets
-from teams.models import Budget
+from spend import budgets
+from spend.models import Budget
 from tests.browser.test_studio import switch_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -61,9 +61,7 @@ def test_an_admin_approves_and_the_image_arrives(
     expect(member.locator("#header-spend")).to_contain_text("$0.1200")
 
 
-def test_an_admin_rejects_and_the_hold_is_released(
-    page_for, owner, team_admin, catalog, threshold
-):
+def test_an_admin_rejects_and_the_hold_is_released(page_for, owner, team_admin, catalog, threshold):
     member = page_for(owner)
     card = generate_three_recraft_images(member, "a kite nobody approves")
     period = budgets.current_period(Budget.objects.get())

@@ -12,8 +12,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from generations.models import Generation, LedgerEntry
-from teams import rollups
+from generations.models import Generation
+from spend import rollups
+from spend.models import LedgerEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,24 +10,23 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from generations import services
+from gallery.queries import PAGE_SIZE
+from generations import services, worker
 from generations.catalog import find_model
-from generations.gallery import PAGE_SIZE
 from generations.models import GeneratedImage, Generation
 
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
-def make_generation(catalog, media_root, monkeypatch):
+def make_generation(catalog, media_root, monkeypatch, no_broker):
     """Succeeded generations made by running the service against the emulator."""
-    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: None)
 
     def make(user, model_id="recraft/recraft-v4", *, prompt="a red fox", **params):
         generation = services.generation_create(
             user=user, model=find_model(model_id), prompt=prompt, params=params or {"n": 1}
         )
-        services.generation_run(generation_id=generation.pk)
+        worker.generation_run(generation_id=generation.pk)
         generation = Generation.objects.get(pk=generation.pk)
         assert generation.status == "succeeded", generation.error_message
         return generation

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from generations import services
+from generations import services, worker
 from generations.models import Generation, GenerationInput
 from tests.browser.test_studio import switch_to
 
@@ -34,10 +34,9 @@ def photo(color="teal") -> dict:
 
 
 def test_the_queued_line_goes_and_the_header_spend_updates_when_the_card_finishes(
-    page_for, owner, catalog, media_root, monkeypatch
+    page_for, owner, catalog, media_root, monkeypatch, no_broker
 ):
-    queued: list[int] = []
-    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: queued.append(pk))
+    queued = no_broker.generations
     page = page_for(owner)
     page.goto("/")
     switch_to(page, "recraft/recraft-v4")
@@ -46,7 +45,7 @@ def test_the_queued_line_goes_and_the_header_spend_updates_when_the_card_finishe
     page.click("#generate-button")
     expect(page.locator("#form-status")).to_contain_text("Queued: it is at the top of your feed")
 
-    services.generation_run(generation_id=queued[0])  # the worker, run here
+    worker.generation_run(generation_id=queued[0])  # the worker, run here
 
     card = page.locator("#feed article.card").first
     expect(card).to_have_attribute("data-status", "succeeded")
@@ -80,9 +79,8 @@ def test_a_prompt_error_goes_when_the_prompt_or_the_model_changes(page_for, owne
 
 
 def test_a_refused_link_does_not_block_the_next_generate(
-    page_for, owner, catalog, media_root, monkeypatch
+    page_for, owner, catalog, media_root, monkeypatch, no_broker
 ):
-    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: None)
     page = page_for(owner)
     page.goto(f"/?model={GEMINI}")
     page.fill("textarea[name=prompt]", "a fox in this style")
@@ -101,9 +99,8 @@ def test_a_refused_link_does_not_block_the_next_generate(
 
 
 def test_generate_pressed_while_a_photo_uploads_waits_for_it(
-    page_for, owner, catalog, media_root, monkeypatch
+    page_for, owner, catalog, media_root, monkeypatch, no_broker
 ):
-    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: None)
     page = page_for(owner)
     page.goto(f"/?model={GEMINI}")
     page.fill("textarea[name=prompt]", "a fox wearing this")
@@ -127,13 +124,10 @@ def test_generate_pressed_while_a_photo_uploads_waits_for_it(
 
 
 def test_reuse_settings_reopens_the_studio_and_the_wizard_with_every_input(
-    page_for, owner, catalog, media_root, monkeypatch
+    page_for, owner, catalog, media_root, monkeypatch, no_broker
 ):
     from generations.catalog import find_model
-    from generations.forms_inputs import tryon_prompt
-    from generations.references import InputChoice, upload_create
-
-    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: None)
+    from generations.inputs import InputChoice, tryon_prompt, upload_create
 
     def upload(i: int, purpose: str = "reference"):
         buffer = io.BytesIO()

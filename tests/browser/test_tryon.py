@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from generations import worker
 from generations.models import GatewayFile, Generation, Upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -101,16 +102,15 @@ def photo_payload(name: str, color, fmt="JPEG") -> dict:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_studio_takes_up_to_eight_references_from_uploads_the_picker_and_a_link(
-    page_for, owner, catalog, media_root, monkeypatch, tmp_path
+    page_for, owner, catalog, media_root, monkeypatch, tmp_path, no_broker
 ):
     from generations import services
     from generations.catalog import find_model
 
-    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: None)  # no worker: nothing runs
     earlier = services.generation_create(
         user=owner, model=find_model("recraft/recraft-v4"), prompt="an earlier fox", params={}
     )
-    services.generation_run(generation_id=earlier.pk)
+    worker.generation_run(generation_id=earlier.pk)
     image = earlier.images.get()
 
     page = page_for(owner)
@@ -183,13 +183,10 @@ def test_the_studio_takes_up_to_eight_references_from_uploads_the_picker_and_a_l
 
 @pytest.mark.django_db(transaction=True)
 def test_every_wizard_step_works_without_javascript(
-    browser, live_server, client, owner, catalog, media_root, monkeypatch, tmp_path
+    browser, live_server, client, owner, catalog, media_root, monkeypatch, tmp_path, no_broker
 ):
     from django.conf import settings
 
-    from generations import services
-
-    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: None)  # no worker: it stays queued
     client.force_login(owner)
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value

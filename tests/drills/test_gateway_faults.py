@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from generations import services
+from generations import services, worker
 from generations.catalog import find_model
-from generations.models import Generation, LedgerEntry
+from generations.models import Generation
 from llmtr.client import LLMTRClient, Timeouts
+from spend.models import LedgerEntry
 
 pytestmark = [pytest.mark.drill, pytest.mark.django_db, pytest.mark.usefixtures("no_broker")]
 
@@ -31,7 +32,7 @@ def run(user, client, model_id="google/imagen-4.0-generate-001") -> Generation:
     generation = services.generation_create(
         user=user, model=find_model(model_id), prompt="a drill", params={}
     )
-    services.generation_run(generation_id=generation.pk, client=client)
+    worker.generation_run(generation_id=generation.pk, client=client)
     return Generation.objects.get(pk=generation.pk)
 
 
@@ -115,7 +116,7 @@ def test_an_unknown_model_fails_plainly(owner, catalog, media_root, emulator, cl
         request_body={"model": "recraft/recraft-v9", "prompt": "x"}
     )
 
-    services.generation_run(generation_id=generation.pk, client=client)
+    worker.generation_run(generation_id=generation.pk, client=client)
 
     generation.refresh_from_db()
     assert generation.status == "failed"

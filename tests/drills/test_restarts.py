@@ -22,7 +22,8 @@ from django.conf import settings
 
 from generations import services
 from generations.catalog import catalog_refresh, find_model
-from generations.models import GeneratedImage, Generation, LedgerEntry
+from generations.models import GeneratedImage, Generation
+from spend.models import LedgerEntry
 from tests.workers import ROOT, wait_for
 
 pytestmark = [pytest.mark.drill, pytest.mark.e2e]

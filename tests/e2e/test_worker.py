@@ -9,7 +9,8 @@ from django.core.files.storage import default_storage
 
 from generations import services
 from generations.catalog import catalog_refresh, find_model
-from generations.models import GeneratedImage, Generation, LedgerEntry
+from generations.models import GeneratedImage, Generation
+from spend.models import LedgerEntry
 from tests.workers import wait_for
 
 pytestmark = [pytest.mark.e2e]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from generations import services
+from generations import worker
 from generations.catalog import find_model
 
 
@@ -28,11 +28,11 @@ def seeded(media_root):
 @pytest.fixture
 def comparison(owner, catalog, media_root, emulator):
     """The owner's comparison of two models, run: Imagen succeeded, Recraft failed."""
-    from generations.comparisons import comparison_create
+    from gallery.comparisons import comparison_create
 
     emulator.inject("403", model="recraft/recraft-v4")
     models = [find_model("google/imagen-4.0-fast-generate-001"), find_model("recraft/recraft-v4")]
     made = comparison_create(user=owner, prompt="a kite over the sea", models=models)
     for generation in made.generations.all():
-        services.generation_run(generation_id=generation.pk)
+        worker.generation_run(generation_id=generation.pk)
     return made

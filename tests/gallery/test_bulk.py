@@ -10,7 +10,7 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from generations import bulk
+from gallery import bulk
 from generations.models import GeneratedImage, Generation
 
 pytestmark = pytest.mark.django_db

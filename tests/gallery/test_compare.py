@@ -9,11 +9,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from generations import services
+from gallery.comparisons import comparison_create
+from generations import worker
 from generations.catalog import find_model
-from generations.comparisons import comparison_create
-from generations.models import Comparison, Generation, LedgerEntry
-from generations.references import ReferenceProblem
+from generations.inputs import ReferenceProblem
+from generations.models import Comparison, Generation
+from spend.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def test_it_sends_one_prompt_to_each_chosen_model(
     assert [g.model_id for g in generations] == THREE
     assert {g.prompt for g in generations} == {"a lighthouse at dusk"}
     assert {g.owner_id for g in generations} == {owner.pk}
-    assert sorted(no_broker) == [g.pk for g in generations]  # each queued, after commit
+    assert sorted(no_broker.generations) == [g.pk for g in generations]  # each queued, after commit
 
 
 def test_the_results_sit_side_by_side_with_cost_and_time(owner, owner_client, catalog, media_root):
@@ -43,7 +44,7 @@ def test_the_results_sit_side_by_side_with_cost_and_time(owner, owner_client, ca
         user=owner, prompt="a teapot", models=[find_model(m) for m in THREE]
     )
     for generation in comparison.generations.all():
-        services.generation_run(generation_id=generation.pk)
+        worker.generation_run(generation_id=generation.pk)
     html = owner_client.get(reverse("compare-detail", args=[comparison.pk])).content.decode()
     assert html.count('class="compare-col"') == 3
     assert html.count('<article class="card card--succeeded"') == 3
@@ -86,7 +87,7 @@ def test_a_prompt_too_long_for_one_model_says_which(owner_client, catalog):
 
 
 def test_over_budget_saves_nothing_and_says_why(owner, owner_client, catalog, no_broker):
-    from teams.models import Budget
+    from spend.models import Budget
 
     # Enough for the cheaper models, not for all three together.
     Budget.objects.create(team=owner.membership.team, amount=Decimal("0.05"))
@@ -96,14 +97,14 @@ def test_over_budget_saves_nothing_and_says_why(owner, owner_client, catalog, no
     assert "budget has $" in html and "left" in html
     assert not Comparison.objects.exists()
     assert not Generation.objects.exists() and not LedgerEntry.objects.exists()
-    assert no_broker == []
-    from teams.models import BudgetPeriod
+    assert no_broker.generations == []
+    from spend.models import BudgetPeriod
 
     assert all(p.reserved == 0 for p in BudgetPeriod.objects.all())
 
 
 def test_a_reference_problem_saves_nothing(owner, owner_client, catalog, monkeypatch):
-    from generations import comparisons
+    from gallery import comparisons
 
     def refuse(**kwargs):
         raise ReferenceProblem("Imagen cannot take reference images: use a Gemini model.")
@@ -134,7 +135,7 @@ def test_a_failed_model_can_be_retried_alone(
         )
     retry = comparison.generations.exclude(pk=failed.pk).get(model_id=failed.model_id)
     assert retry.status == "queued" and retry.prompt == failed.prompt
-    assert no_broker == [retry.pk]
+    assert no_broker.generations == [retry.pk]
     assert comparison.generations.count() == 3
     column = response.content.decode()
     assert column.lstrip().startswith('<section class="compare-col"')
@@ -152,7 +153,7 @@ def test_only_a_failed_model_can_be_retried(owner_client, comparison):
 
 
 def test_a_retry_over_budget_says_so_in_the_column(owner, owner_client, comparison):
-    from teams.models import Budget
+    from spend.models import Budget
 
     Budget.objects.create(team=owner.membership.team, amount=Decimal("0.0001"))
     failed = comparison.generations.get(status="failed")

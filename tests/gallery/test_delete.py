@@ -80,7 +80,7 @@ def test_children_keep_their_pages_when_the_parent_goes(
 
 
 def services_run(generation):
-    from generations.services import generation_run
+    from generations.worker import generation_run
 
     generation_run(generation_id=generation.pk)
 

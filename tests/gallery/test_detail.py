@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
+from generations.inputs import InputChoice, upload_create
 from generations.models import GenerationInput
-from generations.references import InputChoice, upload_create
 
 pytestmark = pytest.mark.django_db
 

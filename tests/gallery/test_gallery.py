@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from generations import gallery
+from gallery import queries
 from generations.models import Generation
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +117,7 @@ def test_a_tampered_filter_is_ignored_not_an_error(owner_client, varied, params)
 def test_endless_scroll_asks_for_the_page_after_the_last_tile(
     owner_client, owner, seeded, monkeypatch
 ):
-    monkeypatch.setattr(gallery, "PAGE_SIZE", 5)
+    monkeypatch.setattr(queries, "PAGE_SIZE", 5)
     seeded(owner, 12)
     expected = list(
         Generation.objects.filter(owner=owner)
@@ -141,7 +141,7 @@ def test_endless_scroll_asks_for_the_page_after_the_last_tile(
 
 
 def test_the_next_page_keeps_the_filters(owner_client, owner, seeded, monkeypatch):
-    monkeypatch.setattr(gallery, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
     seeded(owner, 40)
     html = page(owner_client, status="succeeded", provider="google").content.decode()
     more = re.search(r'id="gallery-more" href="([^"]+)"', html).group(1).replace("&amp;", "&")

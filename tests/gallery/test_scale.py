@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from generations.gallery import PAGE_SIZE
+from gallery.queries import PAGE_SIZE
 from generations.models import GeneratedImage, Generation
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,11 @@ import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from generations import services
+from generations import services, worker
 from generations.catalog import find_model
+from generations.inputs import InputChoice, ReferenceProblem, upload_create
 from generations.models import GatewayFile, Generation
 from generations.photos import PhotoRejected
-from generations.references import InputChoice, ReferenceProblem, upload_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_broker")]
 
@@ -30,7 +30,7 @@ def calls(emulator, path: str) -> list[dict]:
 
 
 def run(generation: Generation) -> Generation:
-    services.generation_run(generation_id=generation.pk)
+    worker.generation_run(generation_id=generation.pk)
     return Generation.objects.get(pk=generation.pk)
 
 

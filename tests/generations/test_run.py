@@ -13,11 +13,12 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
-from generations import services
+from generations import claims, services, worker
 from generations.catalog import find_model
-from generations.models import CatalogEntry, GeneratedImage, Generation, LedgerEntry
+from generations.models import CatalogEntry, GeneratedImage, Generation
 from llmtr import spec
 from llmtr.client import LLMTRClient
+from spend.models import LedgerEntry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_broker")]
 
@@ -46,7 +47,7 @@ def submit(user, model_id: str, prompt: str = "a red fox in snow", **params) -> 
 
 
 def run(generation: Generation, client: LLMTRClient | None = None) -> Generation:
-    services.generation_run(generation_id=generation.pk, client=client)
+    worker.generation_run(generation_id=generation.pk, client=client)
     return Generation.objects.get(pk=generation.pk)
 
 
@@ -358,12 +359,12 @@ def test_the_sweeper_requeues_what_was_lost_and_only_that(owner, catalog, no_bro
     Generation.objects.filter(pk=alive.pk).update(
         status="running", lease_expires_at=timezone.now() + timedelta(minutes=5)
     )
-    no_broker.clear()
+    no_broker.generations.clear()
 
     assert services.generations_sweep() == 2
 
-    assert sorted(no_broker) == sorted([lost_message.pk, dead_worker.pk])
-    assert fresh.pk not in no_broker
+    assert sorted(no_broker.generations) == sorted([lost_message.pk, dead_worker.pk])
+    assert fresh.pk not in no_broker.generations
     # Sent again just now: the next sweep leaves it alone.
     assert services.generations_sweep() == 1  # only the dead worker's, still expired
 
@@ -373,8 +374,8 @@ def test_submit_queues_the_task_only_after_commit(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         generation = submit(owner, "recraft/recraft-v2")
-        assert no_broker == []
-    assert no_broker == [generation.pk]
+        assert no_broker.generations == []
+    assert no_broker.generations == [generation.pk]
 
 
 def test_the_api_key_appears_in_no_row_and_no_log_line(
@@ -403,7 +404,7 @@ def test_the_heartbeat_renews_only_what_this_process_still_holds(owner, catalog,
     generation = services.generation_create(
         user=owner, model=find_model("recraft/recraft-v4"), prompt="a kite", params={"n": 1}
     )
-    claim = services._claim(generation.pk)
+    claim = claims.claim(generation.pk)
     soon = timezone.now() + timedelta(seconds=1)
     Generation.objects.filter(pk=generation.pk).update(lease_expires_at=soon)
     heartbeat.hold(generation.pk, claim.attempt)
@@ -421,12 +422,12 @@ def test_the_heartbeat_renews_only_what_this_process_still_holds(owner, catalog,
 
 def test_the_result_slots_follow_the_settings_of_the_process(settings):
     settings.RESULT_CONCURRENCY = 3
-    slots = services.result_slots()
-    assert slots is services.result_slots()
+    slots = worker.result_slots()
+    assert slots is worker.result_slots()
     for _ in range(3):
         assert slots.acquire(blocking=False)
     assert not slots.acquire(blocking=False)  # a fourth waits
     for _ in range(3):
         slots.release()
     settings.RESULT_CONCURRENCY = 5
-    assert services.result_slots() is not slots
+    assert worker.result_slots() is not slots

@@ -9,21 +9,16 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from generations import services
+from generations import services, worker
 from generations.catalog import find_model
-from generations.models import GatewayAttempt, LedgerEntry
+from spend.models import GatewayAttempt, LedgerEntry
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def queued(monkeypatch):
-    """What enqueue was asked for: (generation id, countdown)."""
-    sent: list[tuple[int, float | None]] = []
-    monkeypatch.setattr(
-        services, "enqueue", lambda pk, countdown=None: sent.append((pk, countdown))
-    )
-    return sent
+def queued(no_broker):
+    return no_broker
 
 
 def submit(owner):
@@ -42,20 +37,20 @@ def test_a_long_retry_after_puts_the_generation_back_with_a_task_due_then(
     emulator.inject("429", retry_after=45)
     generation = submit(owner)
     with django_capture_on_commit_callbacks(execute=True):
-        services.generation_run(generation_id=generation.pk)
+        worker.generation_run(generation_id=generation.pk)
 
     generation.refresh_from_db()
     assert generation.status == "queued" and generation.deferrals == 1
     assert 44 <= (generation.retry_at - timezone.now()).total_seconds() <= 46
-    assert queued[-1][0] == generation.pk and queued[-1][1] == 45
+    assert queued.generations[-1] == generation.pk and queued.countdowns[-1] == 45
     assert GatewayAttempt.objects.get(generation=generation).outcome == "refused"
     card = owner_client.get(reverse("generation-card", args=[generation.pk])).content.decode()
     assert "asked the studio to come back later" in card
 
-    services.generation_run(generation_id=generation.pk)  # an early duplicate: not yet
+    worker.generation_run(generation_id=generation.pk)  # an early duplicate: not yet
     assert image_calls(emulator) == 1
     with time_machine.travel(generation.retry_at + timedelta(seconds=1)):
-        services.generation_run(generation_id=generation.pk)
+        worker.generation_run(generation_id=generation.pk)
     generation.refresh_from_db()
     assert generation.status == "succeeded"
     assert generation.cost == generation.estimated_cost  # one image, billed once
@@ -67,7 +62,7 @@ def test_a_retry_after_beyond_what_the_studio_waits_fails_saying_so(
 ):
     emulator.inject("429", retry_after=3600)
     generation = submit(owner)
-    services.generation_run(generation_id=generation.pk)
+    worker.generation_run(generation_id=generation.pk)
 
     generation.refresh_from_db()
     assert generation.status == "failed"
@@ -83,7 +78,7 @@ def test_after_the_last_deferral_the_message_counts_the_waits(
     generation = submit(owner)
     with time_machine.travel(timezone.now(), tick=False) as clock:
         for _ in range(settings.MAX_DEFERRALS + 1):
-            services.generation_run(generation_id=generation.pk)
+            worker.generation_run(generation_id=generation.pk)
             clock.shift(timedelta(seconds=31))  # each time, just past the asked wait
     generation.refresh_from_db()
 
@@ -99,7 +94,7 @@ def test_after_the_last_deferral_the_message_counts_the_waits(
 def test_a_huge_answer_is_refused_from_its_header(owner, catalog, media_root, emulator, queued):
     emulator.inject("huge_image")
     generation = submit(owner)
-    services.generation_run(generation_id=generation.pk)
+    worker.generation_run(generation_id=generation.pk)
 
     generation.refresh_from_db()
     assert generation.status == "failed"

@@ -9,12 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from PIL import Image
 
-from generations import services
+from generations import services, worker
 from generations.catalog import find_model
 from generations.deletion import generations_delete
-from generations.forms_inputs import tryon_prompt
+from generations.inputs import InputChoice, tryon_prompt, upload_create
 from generations.models import Generation, Upload
-from generations.references import InputChoice, upload_create
 from generations.reuse import reuse_url
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_broker")]
@@ -63,7 +62,7 @@ def test_reuse_names_a_reference_deleted_since(owner, owner_client, catalog, med
     image_source = services.generation_create(
         user=owner, model=find_model("recraft/recraft-v4"), prompt="src", params={"n": 1}
     )
-    services.generation_run(generation_id=image_source.pk)
+    worker.generation_run(generation_id=image_source.pk)
     image = Generation.objects.get(pk=image_source.pk).images.get()
     [kept] = uploads(owner, 1)
     generation = services.generation_create(

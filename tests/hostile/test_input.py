@@ -12,9 +12,10 @@ from django.urls import reverse
 from PIL import Image, ImageCms
 from PIL.PngImagePlugin import PngInfo
 
-from generations.models import Generation, GenerationInput, LedgerEntry, Upload
+from generations.inputs import upload_create
+from generations.models import Generation, GenerationInput, Upload
 from generations.photos import PhotoRejected, clean_photo
-from generations.references import upload_create
+from spend.models import LedgerEntry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_broker")]
 

@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from generations import mirror, services
+from generations import mirror, services, worker
 from generations.catalog import find_model
-from generations.models import GatewayAttempt, Generation
+from generations.models import Generation
+from spend.models import GatewayAttempt
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="40" height="30">{}</svg>'
 
@@ -89,7 +90,7 @@ def test_an_exception_while_keeping_results_ends_the_generation_at_once(
     generation = services.generation_create(
         user=owner, model=find_model("recraft/recraft-v4-vector"), prompt="a kite", params={"n": 1}
     )
-    services.generation_run(generation_id=generation.pk)
+    worker.generation_run(generation_id=generation.pk)
 
     generation = Generation.objects.get(pk=generation.pk)
     assert generation.status == "failed"

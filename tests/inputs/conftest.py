@@ -9,10 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from generations import services
+from generations import services, worker
 from generations.catalog import find_model
+from generations.inputs import upload_create
 from generations.models import Generation
-from generations.references import upload_create
 
 GEMINI = "google/gemini-3.1-flash-image"
 GROK = "xai/grok-imagine-image"
@@ -60,7 +60,7 @@ def make_image(catalog, media_root):
         generation = services.generation_create(
             user=user, model=find_model(model_id), prompt=prompt, params=params or {"n": 1}
         )
-        services.generation_run(generation_id=generation.pk)
+        worker.generation_run(generation_id=generation.pk)
         generation = Generation.objects.get(pk=generation.pk)
         assert generation.status == "succeeded", generation.error_message
         return generation.images.first()

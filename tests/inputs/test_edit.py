@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from generations import services
+from generations import worker
 from generations.models import Generation
 from tests.inputs.conftest import GROK, HTMX
 
@@ -60,7 +60,7 @@ def test_an_edit_is_a_child_generation_sent_to_the_edits_endpoint_as_a_data_url(
     assert edit.owner == owner and edit.prompt == "paint it blue"
     assert edit.inputs.get().image_id == source.pk
 
-    services.generation_run(generation_id=edit.pk)
+    worker.generation_run(generation_id=edit.pk)
 
     edit.refresh_from_db()
     assert edit.status == "succeeded", edit.error_message

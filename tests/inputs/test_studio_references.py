@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from generations import worker
 from generations.models import Generation, Upload
 from tests.inputs.conftest import GEMINI, HTMX, gateway_calls, jpeg, photo_file
 
@@ -105,14 +106,13 @@ def test_a_made_up_token_is_refused(owner_client, catalog):
 
 
 def test_a_pasted_link_goes_as_an_image_url(owner_client, catalog, emulator):
-    from generations import services
 
     response = submit(owner_client, [], reference_url="https://example.com/style.png")
 
     assert response.status_code == 200
     generation = Generation.objects.get()
     assert generation.kind == "reference"
-    services.generation_run(generation_id=generation.pk)
+    worker.generation_run(generation_id=generation.pk)
     sent = [r for r in gateway_calls(emulator) if r["path"] == "/v1/images/generations"]
     assert sent[0]["json"]["image_urls"] == ["https://example.com/style.png"]
 

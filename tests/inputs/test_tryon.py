@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from generations import services
-from generations.forms_inputs import TRYON_PROMPT
+from generations import worker
+from generations.inputs import TRYON_PROMPT
 from generations.models import Generation, Upload
 from tests.inputs.conftest import GEMINI, HTMX, gateway_calls, jpeg, photo_file
 
@@ -144,7 +144,7 @@ def test_generating_links_the_try_on_to_both_photos_and_shows_the_result(
     assert state["result"] == str(tryon.pk)
     assert state["notes"] == "tuck the shirt in" and state["n"] == "2"
 
-    services.generation_run(generation_id=tryon.pk)
+    worker.generation_run(generation_id=tryon.pk)
     page = owner_client.get(response.url).content.decode()
     assert "Step 4 · Result" in page
     assert 'data-status="succeeded"' in page

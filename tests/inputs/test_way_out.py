@@ -7,10 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.template import Context, Template
 
-from generations import services
+from generations import services, worker
 from generations.catalog import find_model
+from generations.inputs import InputChoice
 from generations.models import Generation
-from generations.references import InputChoice
 from generations.templatetags.inputs_tags import way_out_link
 from tests.inputs.conftest import GEMINI, GROK
 
@@ -30,7 +30,7 @@ def refused_edit(owner, make_image, emulator):
         inputs=[InputChoice(role="source", image=image)],
         endpoint="/v1/images/edits",
     )
-    services.generation_run(generation_id=generation.pk)
+    worker.generation_run(generation_id=generation.pk)
     generation.refresh_from_db()
     assert generation.error_type == "unsupported_operation"
     return generation, image

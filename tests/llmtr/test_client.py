@@ -22,15 +22,8 @@ import pytest
 from PIL import Image
 
 from llmtr import errors
-from llmtr.client import (
-    CatalogModel,
-    LLMTRClient,
-    ResultImage,
-    Timeouts,
-    UploadedFile,
-    normalise_base_url,
-    parse_catalog,
-)
+from llmtr.answers import CatalogModel, ResultImage, UploadedFile, parse_catalog
+from llmtr.client import LLMTRClient, Timeouts, normalise_base_url
 from llmtr.emulator.testing import running_emulator
 from llmtr.spec import PerImage, PerToken
 
@@ -207,26 +200,25 @@ def test_a_key_the_gateway_does_not_know_is_an_auth_error_for_the_admin(make_cli
     assert caught.value.status == 401
     assert caught.value.type == "auth_error"
     assert caught.value.message
-    assert caught.value.for_admin
     assert len(emu.requests()) == 1  # not retried
 
 
 @pytest.mark.parametrize(
-    ("fault", "exc_type", "status", "error_type", "for_admin"),
+    ("fault", "exc_type", "status", "error_type"),
     [
-        ("401", errors.AuthError, 401, "auth_error", True),
-        ("402", errors.InsufficientBalance, 402, "insufficient_balance", True),
-        ("403", errors.Forbidden, 403, "forbidden", False),
+        ("401", errors.AuthError, 401, "auth_error"),
+        ("402", errors.InsufficientBalance, 402, "insufficient_balance"),
+        ("403", errors.Forbidden, 403, "forbidden"),
     ],
 )
 def test_account_errors_map_to_their_exception_and_are_not_retried(
-    client, emu, sleep, fault, exc_type, status, error_type, for_admin
+    client, emu, sleep, fault, exc_type, status, error_type
 ):
     emu.inject(fault)
     with pytest.raises(exc_type) as caught:
         client.generate({"model": RECRAFT, "prompt": "a fox"})
     exc = caught.value
-    assert (exc.status, exc.type, exc.for_admin) == (status, error_type, for_admin)
+    assert (exc.status, exc.type) == (status, error_type)
     assert exc.message
     assert exc.details == {}
     assert api_calls(emu) == [("POST", GENERATIONS, status)]

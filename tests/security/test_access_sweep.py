@@ -12,10 +12,10 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from generations import services
+from gallery.comparisons import comparison_create
+from generations import services, worker
 from generations.catalog import find_model
-from generations.comparisons import comparison_create
-from generations.references import upload_create
+from generations.inputs import upload_create
 from teams.models import Membership, Team
 
 pytestmark = pytest.mark.django_db
@@ -73,12 +73,11 @@ def test_every_url_pattern_is_classified():
 
 
 @pytest.fixture
-def things(owner, catalog, media_root, emulator, monkeypatch):
-    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: None)
+def things(owner, catalog, media_root, emulator, monkeypatch, no_broker):
     generation = services.generation_create(
         user=owner, model=find_model("recraft/recraft-v2"), prompt="mine", params={}
     )
-    services.generation_run(generation_id=generation.pk)
+    worker.generation_run(generation_id=generation.pk)
     upload = upload_create(user=owner, data=_jpeg(), filename="me.jpg")
     comparison = comparison_create(
         user=owner,

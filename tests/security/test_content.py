@@ -13,11 +13,11 @@ import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from generations import mirror, services
+from generations import mirror, services, worker
 from generations.catalog import find_model
+from generations.inputs import upload_create
 from generations.models import Generation
 from generations.photos import PhotoRejected
-from generations.references import upload_create
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,13 +100,12 @@ XSS = '<script>alert("p")</script><img src=x onerror=alert(1)>'
 
 @pytest.mark.django_db
 def test_prompts_and_revised_prompts_are_escaped_on_every_page(
-    owner_client, owner, catalog, media_root, emulator, monkeypatch
+    owner_client, owner, catalog, media_root, emulator, monkeypatch, no_broker
 ):
-    monkeypatch.setattr(services, "enqueue", lambda pk, countdown=None: None)
     generation = services.generation_create(
         user=owner, model=find_model("google/gemini-3.1-flash-image"), prompt=XSS, params={}
     )
-    services.generation_run(generation_id=generation.pk)
+    worker.generation_run(generation_id=generation.pk)
     generation.refresh_from_db()
     assert XSS in generation.revised_prompt  # the emulator echoes the prompt back
 

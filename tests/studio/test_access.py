@@ -44,7 +44,7 @@ def test_the_owners_team_admin_sees_it(login, team_admin, finished, name, kind):
 
 @pytest.mark.parametrize(("name", "kind"), OBJECT_VIEWS)
 def test_an_admin_of_another_team_does_not(login, django_user_model, finished, name, kind):
-    from teams.services import team_create
+    from teams.actions import team_create
 
     other_admin = django_user_model.objects.create_user(username="other-admin", password="pw")
     team_create(name="Other team", admin=other_admin)

@@ -17,9 +17,13 @@ def admin_client(client, owner):
     return client
 
 
-@pytest.mark.parametrize("model", ["catalogentry", "generation", "generatedimage", "ledgerentry"])
+@pytest.mark.parametrize(
+    "model",
+    ["generations_catalogentry", "generations_generation", "generations_generatedimage",
+     "spend_ledgerentry"],
+)  # fmt: skip
 def test_every_list_opens(admin_client, finished, model):
-    response = admin_client.get(reverse(f"admin:generations_{model}_changelist"))
+    response = admin_client.get(reverse(f"admin:{model}_changelist"))
     assert response.status_code == 200
 
 

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from generations.models import Generation, LedgerEntry
+from generations.models import Generation
+from spend.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from generations.models import Generation, LedgerEntry
+from generations.models import Generation
+from spend.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -278,7 +279,7 @@ def test_a_model_switch_without_javascript_shows_the_new_fields_before_spending(
 
 
 def test_an_estimate_over_budget_is_refused_with_the_way_out(owner_client, catalog, owner):
-    from teams.models import Budget
+    from spend.models import Budget
 
     Budget.objects.create(team=owner.membership.team, amount=Decimal("0.05"))
     data = {"model": "recraft/recraft-v4", "prompt": "a fox", "n": "2"}

@@ -9,21 +9,16 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from generations import services
-from generations.models import Generation, LedgerEntry
-from teams import actions, rollups
-from teams.services import team_of
+from generations.models import Generation
+from spend import rollups
+from spend.models import LedgerEntry
+from teams.access import team_of
 
 
 @pytest.fixture(autouse=True)
-def no_broker(monkeypatch):
-    """No worker here: record what would be queued instead (generations and key checks)."""
-    sent: dict[str, list[int]] = {"generations": [], "checks": []}
-    monkeypatch.setattr(
-        services, "enqueue", lambda pk, countdown=None: sent["generations"].append(pk)
-    )
-    monkeypatch.setattr(actions, "enqueue_check", sent["checks"].append)
-    return sent
+def _no_worker(no_broker):
+    """No worker here: every test records what would be queued (tests/conftest.py)."""
+    return no_broker
 
 
 @pytest.fixture

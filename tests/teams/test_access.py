@@ -47,7 +47,8 @@ def test_nobody_but_an_admin_can_post(request, login, owner, team_admin, who, na
     assert response.status_code == 404
     owner.membership.refresh_from_db()
     assert owner.membership.role == "member"
-    from teams.models import Budget, GatewayCheck
+    from dashboard.models import GatewayCheck
+    from spend.models import Budget
 
     assert not Budget.objects.exists()
     assert not GatewayCheck.objects.exists()
@@ -79,7 +80,7 @@ def test_every_post_needs_the_csrf_token(owner, team_admin, name, args, data):
 def test_an_admin_of_another_team_sees_only_their_own(
     login, owner, django_user_model, add_generation
 ):
-    from teams.services import team_create
+    from teams.actions import team_create
 
     add_generation(owner, cost="1.25")
     other = django_user_model.objects.create_user(username="other-admin", password="pw")

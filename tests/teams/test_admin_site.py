@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from teams import budgets
-from teams.models import Budget, GatewayCheck
+from dashboard.models import GatewayCheck
+from spend import budgets
+from spend.models import Budget
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +29,17 @@ def budget(owner):
     return budget
 
 
-@pytest.mark.parametrize("model", ["team", "membership", "budget", "budgetperiod", "gatewaycheck"])
+@pytest.mark.parametrize(
+    "model",
+    ["teams_team", "teams_membership", "spend_budget", "spend_budgetperiod",
+     "dashboard_gatewaycheck"],
+)  # fmt: skip
 def test_every_list_opens(staff_client, budget, model):
-    assert staff_client.get(reverse(f"admin:teams_{model}_changelist")).status_code == 200
+    assert staff_client.get(reverse(f"admin:{model}_changelist")).status_code == 200
 
 
 def test_a_budget_opens_with_its_kept_periods(staff_client, budget):
-    page = staff_client.get(reverse("admin:teams_budget_change", args=[budget.pk]))
+    page = staff_client.get(reverse("admin:spend_budget_change", args=[budget.pk]))
     assert page.status_code == 200
     assert "Budget periods" in page.content.decode()
     team = staff_client.get(reverse("admin:teams_team_change", args=[budget.team_id]))

@@ -11,11 +11,11 @@ import time_machine
 from django.db import connection
 from django.db.models import Sum
 
-from generations import services
+from generations import services, worker
 from generations.catalog import find_model
-from generations.models import Generation, LedgerEntry
-from teams import budgets
-from teams.models import Budget, BudgetPeriod
+from generations.models import Generation
+from spend import budgets
+from spend.models import Budget, BudgetPeriod, LedgerEntry
 
 
 def submit(user, model_id="recraft/recraft-v4", **params) -> Generation:
@@ -59,7 +59,7 @@ def test_the_reservation_is_replaced_by_the_real_cost(owner, catalog, media_root
     period = budgets.current_period(budget)
     assert period.reserved == generation.estimated_cost > 0
 
-    services.generation_run(generation_id=generation.pk)
+    worker.generation_run(generation_id=generation.pk)
 
     generation.refresh_from_db()
     period.refresh_from_db()
@@ -75,7 +75,7 @@ def test_a_failed_generation_releases_its_reservation_and_costs_nothing(owner, c
     emulator.inject("402")
     generation = submit(owner)
 
-    services.generation_run(generation_id=generation.pk)
+    worker.generation_run(generation_id=generation.pk)
 
     period = budgets.current_period(budget)
     assert (period.reserved, period.spent) == (0, 0)
@@ -85,7 +85,7 @@ def test_a_failed_generation_releases_its_reservation_and_costs_nothing(owner, c
 @pytest.mark.django_db
 def test_a_new_period_starts_at_zero_and_the_old_one_stays(owner, catalog, media_root):
     budget = team_budget(owner, "0.10")
-    services.generation_run(generation_id=submit(owner, n=2).pk)
+    worker.generation_run(generation_id=submit(owner, n=2).pk)
     november = budgets.current_period(budget)
     assert november.spent == Decimal("0.08")
     with pytest.raises(budgets.OverBudget):
@@ -120,7 +120,7 @@ def test_ledger_totals_equal_the_generations_costs(owner, catalog, media_root):
         ("xai/grok-imagine-image", {"n": 2}),
         ("google/gemini-3.1-flash-image", {}),
     ]:
-        services.generation_run(generation_id=submit(owner, model_id, **params).pk)
+        worker.generation_run(generation_id=submit(owner, model_id, **params).pk)
 
     settled = LedgerEntry.objects.filter(kind="settlement").aggregate(s=Sum("amount"))["s"]
     costs = Generation.objects.aggregate(s=Sum("cost"))["s"]
@@ -164,7 +164,7 @@ def test_deleting_a_generation_keeps_what_it_cost(owner, catalog, media_root):
 
     budget = team_budget(owner, "1.00")
     generation = submit(owner, n=2)
-    services.generation_run(generation_id=generation.pk)
+    worker.generation_run(generation_id=generation.pk)
     spent = user_spend(owner)
     assert spent == Decimal("0.08")
 

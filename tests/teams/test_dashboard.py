@@ -13,8 +13,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from teams import budgets
-from teams.models import Budget, BudgetPeriod
+from spend import budgets
+from spend.models import Budget, BudgetPeriod
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,9 @@ import time_machine
 from django.db.models import Sum
 from django.urls import reverse
 
-from generations.models import GeneratedImage, LedgerEntry
-from teams.views import CSV_HEADER
+from dashboard.views import CSV_HEADER
+from generations.models import GeneratedImage
+from spend.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db
 

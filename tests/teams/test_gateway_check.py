@@ -11,13 +11,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from teams import actions, tasks
-from teams.models import GatewayCheck
+from dashboard import gateway_check, tasks
+from dashboard.models import GatewayCheck
 
 pytestmark = pytest.mark.django_db
 
 CHECK = reverse("team-gateway-check")
-REAL_ENQUEUE_CHECK = actions.enqueue_check  # before the conftest replaces it
+REAL_ENQUEUE_CHECK = gateway_check.enqueue_check  # before the conftest replaces it
 PANEL = reverse("team-gateway")
 
 
@@ -34,7 +34,7 @@ def test_the_button_queues_a_check_and_the_request_does_not_wait_on_the_gateway(
     assert response.status_code == 302
     check = GatewayCheck.objects.get()
     assert check.status == "pending"
-    assert no_broker["checks"] == [check.pk]
+    assert no_broker.checks == [check.pk]
     assert api_calls(emulator) == []
     panel = admin_client.get(reverse("team-dashboard")).content.decode()
     assert "checking…" in panel and 'hx-trigger="every 2s"' in panel
@@ -97,7 +97,7 @@ def test_asking_again_while_a_check_waits_queues_no_second_one(
         admin_client.post(CHECK)
         response = admin_client.post(CHECK, HTTP_HX_REQUEST="true")
 
-    assert GatewayCheck.objects.count() == 1 and len(no_broker["checks"]) == 1
+    assert GatewayCheck.objects.count() == 1 and len(no_broker.checks) == 1
     body = response.content.decode()
     assert body.lstrip().startswith('<section class="panel gateway" id="gateway-status"')
     assert "disabled" in body

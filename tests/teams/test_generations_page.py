@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from teams import listing
+from dashboard import listing
 
 pytestmark = pytest.mark.django_db
 

@@ -16,12 +16,13 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from generations import ledger, services
+from dashboard import reconcile
+from generations import claims, services, worker
 from generations.catalog import available_models, find_model
-from generations.models import CatalogEntry, GatewayAttempt, Generation, LedgerEntry
-from generations.references import ReferenceProblem
-from teams import actions, budgets, money, reconcile
-from teams.models import Budget
+from generations.inputs import ReferenceProblem
+from generations.models import CatalogEntry, Generation
+from spend import budgets, ledger, money
+from spend.models import Budget, GatewayAttempt, LedgerEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def submit(user, model_id="recraft/recraft-v4", **params) -> Generation:
 
 
 def run(generation: Generation) -> Generation:
-    services.generation_run(generation_id=generation.pk)
+    worker.generation_run(generation_id=generation.pk)
     return Generation.objects.get(pk=generation.pk)
 
 
@@ -82,7 +83,7 @@ def test_a_budget_set_mid_period_counts_what_was_already_spent(
     for _ in range(3):
         run(submit(owner, n=2))  # $0.08 each: $0.24 this month
 
-    budget = actions.budget_set(
+    budget = budgets.budget_set(
         team=owner.membership.team, user_id=owner.pk, amount=Decimal("0.25"), period="month"
     )
 
@@ -95,9 +96,9 @@ def test_a_budget_set_mid_period_counts_what_was_already_spent(
 
 def test_changing_a_limit_mid_period_keeps_what_was_spent(owner, catalog, media_root):
     team = owner.membership.team
-    actions.budget_set(team=team, user_id=None, amount=Decimal("1.00"), period="month")
+    budgets.budget_set(team=team, user_id=None, amount=Decimal("1.00"), period="month")
     run(submit(owner, n=3))
-    budget = actions.budget_set(team=team, user_id=None, amount=Decimal("0.20"), period="month")
+    budget = budgets.budget_set(team=team, user_id=None, amount=Decimal("0.20"), period="month")
 
     period = budgets.current_period(budget)
     assert (period.limit, period.spent) == (Decimal("0.20"), Decimal("0.12"))
@@ -109,7 +110,7 @@ def test_the_dashboard_shows_a_new_budget_with_the_months_spend(
     owner, catalog, media_root, team_admin, login
 ):
     run(submit(owner, n=6))  # $0.24
-    actions.budget_set(
+    budgets.budget_set(
         team=owner.membership.team, user_id=None, amount=Decimal("0.50"), period="month"
     )
     page = login(team_admin).get(reverse("team-dashboard")).content.decode()
@@ -332,7 +333,7 @@ def admin_client_with_spend(owner, catalog, media_root, team_admin, login):
 
 def _die_after_sending(generation: Generation) -> None:
     """A worker claims the generation, writes its send and dies before the answer."""
-    claim = services._claim(generation.pk)
+    claim = claims.claim(generation.pk)
     ledger.record_send(claim.generation, claim.attempt)
     Generation.objects.filter(pk=generation.pk).update(
         lease_expires_at=timezone.now() - timedelta(seconds=1)

@@ -11,11 +11,12 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from generations import services
+from dashboard import reconcile
+from generations import services, worker
 from generations.catalog import find_model
 from generations.models import Generation
-from teams import budgets, reconcile
-from teams.models import Budget, BudgetAlert, BudgetPeriod
+from spend import budgets
+from spend.models import Budget, BudgetAlert, BudgetPeriod
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -66,7 +67,7 @@ def test_sixty_submits_by_three_members_never_pass_a_budget_and_all_end(
             )
         except budgets.OverBudget:
             return "refused"
-        services.generation_run(generation_id=generation.pk)
+        worker.generation_run(generation_id=generation.pk)
         return "accepted"
 
     outcomes = race(60, submit_and_run)
@@ -99,7 +100,7 @@ def test_alerts_fire_once_per_threshold_under_concurrent_settlements(
         for i in range(10)
     ]
 
-    outcomes = race(10, lambda i: services.generation_run(generation_id=queued[i].pk) or "ran")
+    outcomes = race(10, lambda i: worker.generation_run(generation_id=queued[i].pk) or "ran")
 
     assert outcomes == ["ran"] * 10
     fired = sorted(BudgetAlert.objects.values_list("threshold", flat=True))

@@ -10,12 +10,13 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from generations import services
+from dashboard import reconcile
+from gallery.comparisons import comparison_create
+from generations import services, worker
 from generations.catalog import find_model
-from generations.comparisons import comparison_create
-from generations.models import Generation, LedgerEntry
-from teams import budgets, reconcile
-from teams.models import Budget, BudgetAlert, BudgetPeriod, ReconciliationRun
+from generations.models import Generation
+from spend import budgets
+from spend.models import Budget, BudgetAlert, BudgetPeriod, LedgerEntry, ReconciliationRun
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def test_a_member_over_the_threshold_waits_with_the_estimate_held(
         dear = submit(owner, n=3)  # $0.12: waits
 
     assert cheap.status == "queued" and dear.status == "approval"
-    assert no_broker["generations"] == [cheap.pk]
+    assert no_broker.generations == [cheap.pk]
     period = budgets.current_period(Budget.objects.get())
     assert period.reserved == Decimal("0.20")
 
@@ -72,8 +73,8 @@ def test_approving_queues_it_and_it_runs(
     assert response.status_code == 302
     dear.refresh_from_db()
     assert (dear.status, dear.decided_by) == ("queued", team_admin)
-    assert no_broker["generations"] == [dear.pk]
-    services.generation_run(generation_id=dear.pk)
+    assert no_broker.generations == [dear.pk]
+    worker.generation_run(generation_id=dear.pk)
     assert Generation.objects.get(pk=dear.pk).status == "succeeded"
 
 
@@ -92,7 +93,7 @@ def test_rejecting_releases_the_hold_and_tells_the_member_why(
     assert dear.cost == 0
     period = budgets.current_period(Budget.objects.get())
     assert (period.reserved, period.spent) == (0, 0)
-    assert no_broker["generations"] == []
+    assert no_broker.generations == []
     card = login(owner).get(reverse("generation-card", args=[dear.pk])).content.decode()
     assert "Use V2 for drafts" in card
 
@@ -165,10 +166,10 @@ def test_alerts_fire_once_per_threshold_per_period(
     Budget.objects.create(team=owner.membership.team, amount=Decimal("0.20"))
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):  # $0.12: 60%
-            services.generation_run(generation_id=submit(owner, n=1).pk)
+            worker.generation_run(generation_id=submit(owner, n=1).pk)
         assert list(BudgetAlert.objects.values_list("threshold", flat=True)) == [50]
         for _ in range(2):  # $0.20: 100%
-            services.generation_run(generation_id=submit(owner, n=1).pk)
+            worker.generation_run(generation_id=submit(owner, n=1).pk)
 
     assert sorted(BudgetAlert.objects.values_list("threshold", flat=True)) == [50, 80, 100]
     assert [m.subject for m in mail.outbox] == [
@@ -183,7 +184,7 @@ def test_an_alert_shows_on_the_dashboard_and_header_until_dismissed(
     owner, team_admin, catalog, media_root, login
 ):
     Budget.objects.create(team=owner.membership.team, amount=Decimal("0.04"))
-    services.generation_run(generation_id=submit(owner, n=1).pk)
+    worker.generation_run(generation_id=submit(owner, n=1).pk)
     client = login(team_admin)
     page = client.get(reverse("team-dashboard")).content.decode()
     assert "budget has reached 100%" in page
@@ -196,7 +197,7 @@ def test_an_alert_shows_on_the_dashboard_and_header_until_dismissed(
 
 def test_members_see_no_alerts(owner, catalog, media_root, login):
     Budget.objects.create(team=owner.membership.team, amount=Decimal("0.04"))
-    services.generation_run(generation_id=submit(owner, n=1).pk)
+    worker.generation_run(generation_id=submit(owner, n=1).pk)
     assert "budget alert" not in login(owner).get(reverse("studio")).content.decode()
 
 
@@ -219,7 +220,7 @@ def test_thresholds_are_set_with_the_budget(owner, team_admin, login):
 def test_reconcile_spend_passes_on_a_clean_ledger_and_fails_on_drift(owner, catalog, media_root):
     Budget.objects.create(team=owner.membership.team, amount=Decimal("1"))
     generation = submit(owner, n=2)
-    services.generation_run(generation_id=generation.pk)
+    worker.generation_run(generation_id=generation.pk)
     out = StringIO()
     call_command("reconcile_spend", stdout=out)
     assert out.getvalue().startswith("ok:")
@@ -241,7 +242,7 @@ def test_a_finished_generation_still_holding_money_is_drift(owner, catalog, medi
 
 
 def test_the_periodic_task_keeps_its_result_for_the_dashboard(team_admin, login):
-    from teams.tasks import reconcile_spend
+    from dashboard.tasks import reconcile_spend
 
     assert reconcile_spend() is True
     page = login(team_admin).get(reverse("team-dashboard")).content.decode()
@@ -268,14 +269,14 @@ def test_a_finished_card_brings_the_header_spend_up_to_date(owner, owner_client,
 
 
 def test_a_rollup_that_drifts_from_the_ledger_is_reported(owner, catalog, media_root):
-    from teams.models import SpendRollup
+    from spend.models import SpendRollup
 
-    services.generation_run(generation_id=submit(owner, n=2).pk)
+    worker.generation_run(generation_id=submit(owner, n=2).pk)
     assert reconcile.reconcile().drift == []
     SpendRollup.objects.update(spent=Decimal("5"))
     drift = reconcile.reconcile().drift
     assert any("rollup for user" in line and "spent" in line for line in drift), drift
-    from teams import rollups
+    from spend import rollups
 
     rollups.rebuild(owner.membership.team_id)
     assert reconcile.reconcile().drift == []

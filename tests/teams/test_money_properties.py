@@ -17,12 +17,13 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generations import ledger, services
+from dashboard import reconcile
+from generations import claims, services, worker
 from generations.catalog import find_model
 from generations.deletion import NotDeletable, generations_delete
 from generations.models import Generation
-from teams import actions, budgets, reconcile
-from teams.models import BudgetPeriod
+from spend import budgets, ledger
+from spend.models import BudgetPeriod
 
 pytestmark = pytest.mark.django_db
 
@@ -72,12 +73,12 @@ def _step(op: tuple, users: list, emulator, clock) -> None:
         if name == "fail":
             emulator.inject("402")
         if name == "resend":  # a worker sends it, then dies before the answer
-            claim = services._claim(generation.pk)
+            claim = claims.claim(generation.pk)
             ledger.record_send(claim.generation, claim.attempt)
             Generation.objects.filter(pk=generation.pk).update(
                 lease_expires_at=timezone.now() - timedelta(seconds=1)
             )
-        services.generation_run(generation_id=generation.pk)
+        worker.generation_run(generation_id=generation.pk)
     elif name == "delete":
         finished = list(Generation.objects.filter(status__in=Generation.FINISHED).order_by("pk"))
         if finished:
@@ -88,10 +89,10 @@ def _step(op: tuple, users: list, emulator, clock) -> None:
                 pass
     elif name == "team_limit":
         team = users[0].membership.team
-        actions.budget_set(team=team, user_id=None, amount=Decimal(op[1]), period="month")
+        budgets.budget_set(team=team, user_id=None, amount=Decimal(op[1]), period="month")
     elif name == "member_limit":
         user = users[op[1]]
-        actions.budget_set(
+        budgets.budget_set(
             team=user.membership.team, user_id=user.pk, amount=Decimal(op[2]), period="month"
         )
     elif name == "rollover":
@@ -115,7 +116,7 @@ def test_every_figure_equals_the_ledger_and_no_period_passes_its_limit(
     users = [owner, teammate, team_admin]
     try:
         with time_machine.travel(START, tick=False) as clock, transaction.atomic():
-            actions.budget_set(
+            budgets.budget_set(
                 team=owner.membership.team, user_id=None, amount=Decimal("0.50"), period="month"
             )
             for op in history:

@@ -1,0 +1,31 @@
+"""Prices admins set for models the catalog gives no usable price for: the team's own
+over the studio-wide one. Until one exists such a model is offered as unavailable,
+never as free."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F, Q
+
+from spend.models import ModelPrice
+
+
+def admin_prices(team_id: int | None) -> dict[str, Decimal]:
+    """Prices admins set, per model: the team's own over the studio-wide one."""
+    rows = ModelPrice.objects.filter(Q(team__isnull=True) | Q(team_id=team_id))
+    prices: dict[str, Decimal] = {}
+    for row in rows.order_by(F("team_id").asc(nulls_first=True)):
+        prices[row.model_id] = row.usd_per_image
+    return prices
+
+
+def price_set(
+    *, team_id: int | None, model_id: str, usd: Decimal, user: AbstractBaseUser | None = None
+) -> ModelPrice:
+    """An admin's per-image price for a model the catalog does not price."""
+    row, _ = ModelPrice.objects.update_or_create(
+        team_id=team_id, model_id=model_id, defaults={"usd_per_image": usd, "set_by": user}
+    )
+    return row

@@ -1,0 +1,62 @@
+"""Who is signed in and on which team, and who administers it: the one access rule.
+
+Every feature's views start here: `login_required` for a page, `admin_membership` or
+`is_team_admin` for what only a team's admins may do. The rule for things a user owns
+(their owner, or an admin of the owner's team) is `may_see`; generations.access applies
+it to generations, images and uploads.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required as django_login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
+
+from teams.models import Membership, Team
+
+
+def membership_of(user: AbstractBaseUser) -> Membership | None:
+    try:
+        return user.membership  # type: ignore[attr-defined]
+    except Membership.DoesNotExist:
+        return None
+
+
+def team_of(user: AbstractBaseUser) -> Team | None:
+    membership = membership_of(user)
+    return membership.team if membership else None
+
+
+def admin_membership(user: AbstractBaseUser) -> Membership | None:
+    """The user's membership if they are an admin of their team, else None."""
+    membership = membership_of(user) if user.is_authenticated else None
+    return membership if membership is not None and membership.is_admin else None
+
+
+def is_team_admin(user: AbstractBaseUser, team_id: int | None) -> bool:
+    membership = admin_membership(user)
+    return membership is not None and membership.team_id == team_id
+
+
+def team_id_of(user: AbstractBaseUser) -> int | None:
+    membership = membership_of(user) if user.is_authenticated else None
+    return membership.team_id if membership else None
+
+
+def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Django's login_required, except that an htmx request with an expired session
+    sends the whole page to the login form instead of swapping it into a fragment."""
+    plain = django_login_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.htmx and not request.user.is_authenticated:
+            current = request.htmx.current_url_abs_path or reverse("studio")
+            return HttpResponseClientRedirect(redirect_to_login(current).url)
+        return plain(request, *args, **kwargs)
+
+    return wrapper
