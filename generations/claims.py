@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
@@ -22,6 +24,7 @@ from generations.models import Generation
 from spend.models import GatewayAttempt
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -65,7 +68,7 @@ def still_ours(claim: Claim) -> bool:
     )
 
 
-def with_db_retries(write, tries: int = 5):
+def with_db_retries(write: Callable[[], T], tries: int = 5) -> T | None:
     """Run a finishing transaction, again after a database error (a lost connection, a
     failover). The gateway has answered by now: giving up would leave the generation
     running under its lease until another worker sends it again, billed twice."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +25,7 @@ from spend.money import usd
 log = logging.getLogger(__name__)
 
 
-def settlement(generation: Generation, usage: dict | None, images: int) -> pricing.Cost:
+def settlement(generation: Generation, usage: dict[str, Any] | None, images: int) -> pricing.Cost:
     model = model_for_settlement(generation.model_id, generation.team_id)
     if model is None or model.price is None:
         return pricing.Cost(

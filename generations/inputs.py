@@ -149,7 +149,7 @@ def parse_choice(user, token: str, role: str = GenerationInput.Role.REFERENCE) -
 _DATA_URL = re.compile(r"data:image/(?:png|jpeg|webp|heic);base64,", re.I)
 # Base64 takes four characters for three bytes; a little room for the header.
 MAX_DATA_URL_CHARS = MAX_UPLOAD_BYTES * 4 // 3 + 256
-_PURPOSE_OF_ROLE = {
+_PURPOSE_OF_ROLE: dict[str, str] = {
     GenerationInput.Role.PERSON: Upload.Purpose.PERSON,
     GenerationInput.Role.GARMENT: Upload.Purpose.GARMENT,
     GenerationInput.Role.SOURCE: Upload.Purpose.EDIT,
@@ -212,9 +212,7 @@ def save_inputs(generation: Generation, choices: list[InputChoice]) -> None:
             upload=choice.upload,
             image=choice.image,
             url=choice.url,
-            sha256=(choice.upload or choice.image).sha256
-            if (choice.upload or choice.image)
-            else "",
+            sha256=source.sha256 if (source := choice.upload or choice.image) else "",
         )
         for position, choice in enumerate(choices)
     )
@@ -227,7 +225,7 @@ def _input_bytes(item: GenerationInput) -> tuple[bytes, str]:
     source = item.upload or item.image
     if source is None:
         raise ReferenceProblem("An input image of this generation was deleted before it ran.")
-    with default_storage.open(source.file.name) as f:
+    with default_storage.open(str(source.file.name)) as f:
         return f.read(), source.mime_type
 
 

@@ -116,7 +116,8 @@ def _pixels_only(image: Image.Image) -> Image.Image:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
             mode = "RGBA" if image.mode == "RGBA" else "RGB"
-            image = ImageCms.profileToProfile(image, source, SRGB, outputMode=mode)
+            converted = ImageCms.profileToProfile(image, source, SRGB, outputMode=mode)
+            image = converted if converted is not None else image  # None only when inPlace
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # an unreadable profile: keep the pixels as they are
     clean = image.copy()

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -61,7 +62,7 @@ def build_body(
 
 def generation_create(
     *,
-    user,
+    user: User,
     model: StudioModel,
     prompt: str,
     params: dict[str, Any],
@@ -113,7 +114,7 @@ def generation_create(
 
 
 def edit_create(
-    *, user, model: StudioModel, prompt: str, source: InputChoice, n: int = 1
+    *, user: User, model: StudioModel, prompt: str, source: InputChoice, n: int = 1
 ) -> Generation:
     """An xAI edit of one image; the new generation records the source's generation
     as its parent. Non-xAI models are refused here, before anything is sent."""

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from generations import charges, claims, finish, heartbeat, mirror
+from generations import charges, claims, finish, heartbeat, mirror, services
 from generations.gateway import gateway_client
 from generations.inputs import (
     ReferenceProblem,
@@ -27,7 +27,6 @@ from generations.inputs import (
     uses_gateway_files,
 )
 from generations.models import GeneratedImage, Generation
-from generations import services
 from llmtr import errors
 from llmtr import spec as llmtr_spec
 from llmtr.answers import ImageResult, ResultImage

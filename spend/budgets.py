@@ -217,12 +217,16 @@ def budget_set(
     periods keep the limit they had."""
     if user_id is not None and not Membership.objects.filter(team=team, user_id=user_id).exists():
         raise ValidationError("That person is not on the team.")
-    defaults: dict = {"amount": amount, "period": period}
+    defaults: dict[str, object] = {"amount": amount, "period": period}
     if alert_thresholds is not None:
         defaults["alert_thresholds"] = alert_thresholds
     with transaction.atomic():
         lock_team(team.pk)
-        budget, _ = Budget.objects.update_or_create(team=team, user_id=user_id, defaults=defaults)
+        budget, _ = Budget.objects.update_or_create(
+            team=team,
+            user_id=user_id,  # type: ignore[misc]  # django-stubs: None is the team's budget
+            defaults=defaults,
+        )
         current = current_period(budget)
         if current.limit != amount:
             BudgetPeriod.objects.filter(pk=current.pk).update(limit=amount)

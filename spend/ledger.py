@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db.models import Max
 from django.utils import timezone
@@ -50,7 +50,7 @@ class Charge:
     unconfirmed: bool = False  # booked without an answer that confirms it
 
 
-def _entry(generation: Chargeable, **fields) -> LedgerEntry:
+def _entry(generation: Chargeable, **fields: Any) -> LedgerEntry:
     return LedgerEntry.objects.create(
         generation_id=generation.pk,
         team_id=generation.team_id,
@@ -115,7 +115,7 @@ def settle(generation: Chargeable, charge: Charge) -> LedgerEntry | None:
     return entry
 
 
-def _rollup(generation: Chargeable, at, **change) -> None:
+def _rollup(generation: Chargeable, at: datetime, **change: Any) -> None:
     rollups.add(
         team_id=generation.team_id,
         user_id=generation.owner_id,

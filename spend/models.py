@@ -11,6 +11,7 @@ models moved no data.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import models
@@ -19,7 +20,13 @@ from django.utils import timezone
 
 from teams.models import Team
 
-MONEY = {"max_digits": 20, "decimal_places": 10}  # xAI ticks are 1e-10 USD
+
+class _MoneyDigits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: _MoneyDigits = {"max_digits": 20, "decimal_places": 10}  # xAI ticks are 1e-10 USD
 DEFAULT_ALERT_THRESHOLDS = [50, 80, 100]
 
 

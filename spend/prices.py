@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import F, Q
 
 from spend.models import ModelPrice
@@ -22,10 +22,13 @@ def admin_prices(team_id: int | None) -> dict[str, Decimal]:
 
 
 def price_set(
-    *, team_id: int | None, model_id: str, usd: Decimal, user: AbstractBaseUser | None = None
+    *, team_id: int | None, model_id: str, usd: Decimal, user: User | None = None
 ) -> ModelPrice:
-    """An admin's per-image price for a model the catalog does not price."""
+    """An admin's per-image price for a model the catalog does not price (team_id None:
+    the studio-wide one)."""
     row, _ = ModelPrice.objects.update_or_create(
-        team_id=team_id, model_id=model_id, defaults={"usd_per_image": usd, "set_by": user}
+        team_id=team_id,  # type: ignore[misc]  # django-stubs: None is valid for a nullable FK
+        model_id=model_id,
+        defaults={"usd_per_image": usd, "set_by": user},
     )
     return row

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from spend.models import SpendRollup
+from spend.models import LedgerEntry, SpendRollup
 
 
 def add(
@@ -33,7 +34,7 @@ def add(
         SpendRollup.objects.create(**cell, spent=spent, submitted=submitted)
 
 
-def cells(team_id: int, first: date, last: date):
+def cells(team_id: int, first: date, last: date) -> QuerySet[Any, Any]:
     """(day, model_id, user_id, spent, count) rows of the team's days first..last."""
     return (
         SpendRollup.objects.filter(team_id=team_id, day__gte=first, day__lte=last)
@@ -43,10 +44,8 @@ def cells(team_id: int, first: date, last: date):
     )
 
 
-def from_ledger(team_id: int):
+def from_ledger(team_id: int) -> QuerySet[Any, Any]:
     """The same cells computed from the ledger itself."""
-    from spend.models import LedgerEntry
-
     return (
         LedgerEntry.objects.filter(team_id=team_id)
         .annotate(day=TruncDate("spent_at"))

@@ -5,6 +5,13 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.middleware import HtmxDetails
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request that passed django-htmx's middleware (every request here does)."""
+
+    htmx: HtmxDetails
 
 
 def safe_next(request: HttpRequest, target: str, fallback: str) -> str:
@@ -17,6 +24,6 @@ def safe_next(request: HttpRequest, target: str, fallback: str) -> str:
     return resolve_url(fallback)
 
 
-def htmx_status(request: HttpRequest, status: int) -> int:
+def htmx_status(request: HtmxHttpRequest, status: int) -> int:
     """htmx swaps only 2xx answers; a plain browser gets the honest code."""
-    return 200 if getattr(request, "htmx", False) else status
+    return 200 if request.htmx else status

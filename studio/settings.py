@@ -237,7 +237,7 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT = "studio.broker:Transport"  # see studio/broker.py
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str] = {
         # How long an unacknowledged task waits before Redis hands it to another
         # worker; a killed worker's task comes back after this.
         "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 600),
@@ -248,7 +248,7 @@ else:
     # A host, though the filesystem transport has no use for one: without it kombu
     # warns "No hostname was supplied" at every start.
     CELERY_BROKER_URL = "filesystem://localhost//"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS = {  # a str-valued case of the same setting
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
         "control_folder": str(VAR_DIR / "celery-control"),

@@ -12,16 +12,18 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required as django_login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
+from studio.http import HtmxHttpRequest
 from teams.models import Membership, Team
 
 
 def membership_of(user: AbstractBaseUser) -> Membership | None:
     try:
-        return user.membership  # type: ignore[attr-defined]
+        membership: Membership = user.membership  # type: ignore[attr-defined]
+        return membership
     except Membership.DoesNotExist:
         return None
 
@@ -53,7 +55,7 @@ def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     plain = django_login_required(view)
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapper(request: HtmxHttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if request.htmx and not request.user.is_authenticated:
             current = request.htmx.current_url_abs_path or reverse("studio")
             return HttpResponseClientRedirect(redirect_to_login(current).url)

@@ -7,7 +7,7 @@ ValidationError with a sentence the page shows as it is.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -86,7 +86,7 @@ def member_remove(*, team: Team, user_id: int) -> None:
         membership.delete()
 
 
-def team_create(*, name: str, admin: AbstractBaseUser) -> Team:
+def team_create(*, name: str, admin: User) -> Team:
     team = Team.objects.create(name=name)
     Membership.objects.create(user=admin, team=team, role=Membership.Role.ADMIN)
     return team
