@@ -1,5 +1,5 @@
 """Bar charts drawn on the server as SVG: geometry here, markup in
-templates/teams/_chart.html. No chart library and no script; the page's CSP allows
+templates/dashboard/_chart.html. No chart library and no script; the page's CSP allows
 neither inline script nor inline style, and SVG presentation attributes (x, y, width,
 height) need neither. Every bar is a link to the generations it stands for.
 """

@@ -19,8 +19,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard import charts, figures, listing
-from dashboard.gateway_check import gateway_check_request, gateway_status
 from dashboard.forms import ApprovalSettingsForm, GenerationFilterForm, PeriodForm
+from dashboard.gateway_check import gateway_check_request, gateway_status
 from generations import approvals
 from llmtr import spec as llmtr_spec
 from spend import alerts
@@ -28,7 +28,7 @@ from spend.models import ReconciliationRun
 from teams.access import login_required
 from teams.models import Membership, Team
 
-DASHBOARD = "teams/dashboard.html"
+DASHBOARD = "dashboard/dashboard.html"
 CSV_HEADER = [
     "id",
     "created_at",
@@ -173,9 +173,7 @@ def gateway_check(request: HttpRequest) -> HttpResponse:
     team = admin_team(request)
     gateway_check_request()
     if request.htmx:
-        return render(
-            request, f"{DASHBOARD}#gateway", {"gateway": gateway_status(team)}
-        )
+        return render(request, f"{DASHBOARD}#gateway", {"gateway": gateway_status(team)})
     messages.info(request, "Checking the gateway key: the result appears here in a moment.")
     return redirect(f"{reverse('team-dashboard')}#gateway-status")
 
@@ -206,7 +204,7 @@ def team_generations(request: HttpRequest) -> HttpResponse:
     form = GenerationFilterForm(request.GET)
     if not form.is_valid():
         context = {"form": form, "team": team}
-        return render(request, "teams/generations.html", context, status=400)
+        return render(request, "dashboard/generations.html", context, status=400)
     rows, deleted, first, last = _filtered(team, form)
     page, next_before = listing.generations_page(rows, before=form.cleaned_data["before"])
     query = {k: v for k, v in request.GET.items() if k != "before"}
@@ -224,7 +222,7 @@ def team_generations(request: HttpRequest) -> HttpResponse:
         "query": urlencode(query),
         "export_query": urlencode({**query, "from": first.isoformat(), "to": last.isoformat()}),
     }
-    return render(request, "teams/generations.html", context)
+    return render(request, "dashboard/generations.html", context)
 
 
 def _facets(form: GenerationFilterForm, member_id: int | None, page: list) -> list[str]:
@@ -288,7 +286,9 @@ def team_export(request: HttpRequest) -> HttpResponse:
     team = admin_team(request)
     form = GenerationFilterForm(request.GET)
     if not form.is_valid():
-        return render(request, "teams/generations.html", {"form": form, "team": team}, status=400)
+        return render(
+            request, "dashboard/generations.html", {"form": form, "team": team}, status=400
+        )
     rows, deleted, first, last = _filtered(team, form)
     lines = chain(listing.export_rows(rows), listing.deleted_export_rows(deleted))
     response = StreamingHttpResponse(_csv_lines(lines), content_type="text/csv; charset=utf-8")

@@ -34,7 +34,7 @@ def _members_page(request: HttpRequest, team: Team, add_form: MemberAddForm, sta
         "add_form": add_form,
         "roles": Membership.Role.choices,
     }
-    return render(request, "teams/members.html", context, status=status)
+    return render(request, "dashboard/members.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -157,4 +157,4 @@ def _budgets_page(
         "price_form": PriceForm(models=unpriced),
         "team_prices": ModelPrice.objects.filter(team=team).select_related("set_by"),
     }
-    return render(request, "teams/budgets.html", context, status=status)
+    return render(request, "dashboard/budgets.html", context, status=status)

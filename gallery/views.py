@@ -279,8 +279,8 @@ def compare_retry(request: HttpRequest, pk: int, generation_pk: int) -> HttpResp
     problem = ""
     try:
         comparison_retry(user=request.user, comparison=comparison, generation=failed)
-    except NotInComparison:
-        raise Http404("No such generation in this comparison.") from None
+    except NotInComparison as exc:
+        raise Http404(str(exc)) from None
     except (OverBudget, ReferenceProblem) as exc:
         problem = str(exc)
     if not request.htmx:

@@ -11,18 +11,14 @@ from django.http import Http404
 
 from generations.inputs import InputChoice, ReferenceProblem, parse_choice
 from generations.models import Comparison, GeneratedImage, Generation, Upload
-from teams.access import is_team_admin
+from teams.access import may_see
 
 
 def can_view(
     user: AbstractBaseUser | AnonymousUser, thing: Generation | Upload | Comparison
 ) -> bool:
-    """The one rule: its owner, or an admin of the team it belongs to."""
-    if not user.is_authenticated:
-        return False
-    if thing.owner_id == user.pk:
-        return True
-    return thing.team_id is not None and is_team_admin(user, thing.team_id)
+    """teams.access.may_see, applied to a generation, an upload or a comparison."""
+    return may_see(user, owner_id=thing.owner_id, team_id=thing.team_id)
 
 
 def get_generation_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Generation:

@@ -31,6 +31,7 @@ from generations.photos import (
     MIN_TRYON_EDGE,
     CleanPhoto,
     PhotoRejected,
+    check_size,
     clean_photo,
 )
 from llmtr import spec as llmtr_spec
@@ -41,6 +42,8 @@ from teams.access import team_of
 # that wait in the queue after their body was prepared.
 FILE_REUSE_WINDOW = timedelta(days=6)
 GATEWAY_IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp"}
+
+SVG_NOT_A_REFERENCE = "Vector (SVG) images cannot be used as references; pick a raster image."
 
 
 class ReferenceProblem(ValueError):
@@ -197,9 +200,7 @@ def check_inputs(model_spec: llmtr_spec.ModelSpec, choices: list[InputChoice]) -
         )
     for choice in kept:
         if choice.mime_type and choice.mime_type not in GATEWAY_IMAGE_TYPES:
-            raise ReferenceProblem(
-                "Vector (SVG) images cannot be used as references; pick a raster image."
-            )
+            raise ReferenceProblem(SVG_NOT_A_REFERENCE)
     return kept
 
 
@@ -326,11 +327,8 @@ def receive_upload(*, user, file: UploadedFile | None, purpose: str) -> Upload:
     The size is checked before reading, so a huge file is never held in memory."""
     if file is None:
         raise PhotoRejected("Choose a photo to upload.")
-    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
-        raise PhotoRejected(
-            f"The photo is {file.size / 1048576:.1f} MB; the limit is 20 MB. "
-            "Export it smaller and try again."
-        )
+    if file.size is not None:
+        check_size(file.size)
     data = file.read()
     return upload_create(user=user, data=data, filename=file.name or "photo", purpose=purpose)
 

@@ -56,12 +56,17 @@ class CleanPhoto:
         return MIME_EXTENSIONS[self.mime_type]
 
 
-def clean_photo(data: bytes, *, min_edge: int = 1) -> CleanPhoto:
-    if len(data) > MAX_UPLOAD_BYTES:
+def check_size(size: int) -> None:
+    """Refuse a photo over MAX_UPLOAD_BYTES (asked before reading when the size is known)."""
+    if size > MAX_UPLOAD_BYTES:
         raise PhotoRejected(
-            f"The photo is {len(data) / 1048576:.1f} MB; the limit is 20 MB. "
+            f"The photo is {size / 1048576:.1f} MB; the limit is 20 MB. "
             "Export it smaller and try again."
         )
+
+
+def clean_photo(data: bytes, *, min_edge: int = 1) -> CleanPhoto:
+    check_size(len(data))
     if not data:
         raise PhotoRejected("The file is empty.")
     with warnings.catch_warnings():

@@ -128,7 +128,13 @@ def _clean(element: ET.Element) -> None:
             continue
         _clean_attributes(child, local)
         _clean(child)
-    if element.text and _local(element.tag)[1] not in ("text", "tspan", "textPath", "title", "desc"):
+    if element.text and _local(element.tag)[1] not in (
+        "text",
+        "tspan",
+        "textPath",
+        "title",
+        "desc",
+    ):
         element.text = element.text if element.text.isspace() else None
 
 

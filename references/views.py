@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from generations.chips import chip_for
 from generations.inputs import (
+    SVG_NOT_A_REFERENCE,
     InputChoice,
     ReferenceProblem,
     parse_choice,
@@ -71,7 +72,7 @@ def reference_chip(request: HttpRequest) -> HttpResponse:
             raise Http404("No such image.") from None
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     if choice.mime_type == SVG:
-        message = "Vector (SVG) images cannot be used as references; pick a raster image."
+        message = SVG_NOT_A_REFERENCE
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
     return render(request, CHIP, {"chip": chip_for(choice)})
 

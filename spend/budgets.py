@@ -20,7 +20,6 @@ import calendar
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
@@ -28,7 +27,8 @@ from django.utils import timezone
 from spend import alerts
 from spend.models import Budget, BudgetPeriod
 from spend.money import usd_cost, usd_left
-from teams.models import Membership, Team
+from teams.actions import member_of
+from teams.models import Team
 
 
 class OverBudget(Exception):
@@ -215,8 +215,8 @@ def budget_set(
     current period at once, which counts everything the ledger holds in it already
     (a budget set on the 20th knows what was spent since the 1st); rows of past
     periods keep the limit they had."""
-    if user_id is not None and not Membership.objects.filter(team=team, user_id=user_id).exists():
-        raise ValidationError("That person is not on the team.")
+    if user_id is not None:
+        member_of(team, user_id)  # or ValidationError
     defaults: dict[str, object] = {"amount": amount, "period": period}
     if alert_thresholds is not None:
         defaults["alert_thresholds"] = alert_thresholds

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required as django_login_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.urls import reverse
@@ -42,6 +42,15 @@ def admin_membership(user: AbstractBaseUser) -> Membership | None:
 def is_team_admin(user: AbstractBaseUser, team_id: int | None) -> bool:
     membership = admin_membership(user)
     return membership is not None and membership.team_id == team_id
+
+
+def may_see(user: AbstractBaseUser | AnonymousUser, *, owner_id: int, team_id: int | None) -> bool:
+    """The one access rule for what a user owns: its owner, or an admin of its team."""
+    if not user.is_authenticated:
+        return False
+    if owner_id == user.pk:
+        return True
+    return team_id is not None and is_team_admin(user, team_id)
 
 
 def team_id_of(user: AbstractBaseUser) -> int | None:

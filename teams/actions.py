@@ -50,6 +50,11 @@ def _membership_for_change(team: Team, user_id: int) -> Membership:
     other at the same moment cannot leave the team with none."""
     admins = Membership.objects.select_for_update().filter(team=team, role=ADMIN)
     list(admins)
+    return member_of(team, user_id)
+
+
+def member_of(team: Team, user_id: int) -> Membership:
+    """The user's membership of `team`, or ValidationError naming the problem."""
     membership = Membership.objects.filter(team=team, user_id=user_id).first()
     if membership is None:
         raise ValidationError("That person is not on the team.")

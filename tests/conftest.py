@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-pytest_plugins = ["tests.workers"]
+pytest_plugins = ["tests.workers", "tests.fixtures"]
 
 
 @pytest.fixture(autouse=True)
@@ -65,13 +65,9 @@ def catalog(db, emulator):
 
 
 def _make_user(django_user_model, username: str, *, team=None, role="member"):
-    from teams.models import Membership, Team
+    from tests.factories import member
 
-    user = django_user_model.objects.create_user(username=username, password="pw-" + username)
-    if team is None:
-        team = Team.objects.create(name=f"{username}'s team")
-    Membership.objects.create(user=user, team=team, role=role)
-    return user
+    return member(username, team=team, role=role)
 
 
 @pytest.fixture

@@ -47,13 +47,19 @@ class WizardState:
         )
 
     @property
-    def current(self) -> str:
-        wanted = {
+    def reachable(self) -> dict[str, bool]:
+        """Which steps may be shown now: each needs the photos chosen before it."""
+        both = bool(self.person and self.garment)
+        return {
             "person": True,
             "garment": bool(self.person),
-            "options": self.person and self.garment,
+            "options": both,
+            "result": self.result is not None and both,
         }
-        if self.step in wanted and wanted[self.step]:
+
+    @property
+    def current(self) -> str:
+        if self.step in ("person", "garment", "options") and self.reachable[self.step]:
             return self.step
         if self.result is not None and self.person and self.garment:
             return "result"

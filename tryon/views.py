@@ -165,12 +165,7 @@ def _tryon_page(
 
 
 def _progress(state: WizardState, current: str) -> list[dict[str, Any]]:
-    reachable = {
-        "person": True,
-        "garment": bool(state.person),
-        "options": bool(state.person and state.garment),
-        "result": state.result is not None and bool(state.person and state.garment),
-    }
+    reachable = state.reachable
     chosen = {"person": state.person, "garment": state.garment, "options": state.result}
     steps = []
     for index, (name, label) in enumerate(WIZARD_STEPS):

@@ -152,8 +152,9 @@ def test_a_live_worker_keeps_a_call_longer_than_its_lease(owner, workers, emulat
 def test_the_defaults_end_a_dead_workers_generations_within_two_minutes(settings):
     from django.conf import settings as live
 
-    worst = live.GENERATION_LEASE_SECONDS + live.CELERY_BEAT_SCHEDULE[
-        "sweep-stuck-generations"
-    ]["schedule"]
+    worst = (
+        live.GENERATION_LEASE_SECONDS
+        + live.CELERY_BEAT_SCHEDULE["sweep-stuck-generations"]["schedule"]
+    )
     assert worst <= 100  # and a claim takes a moment: within 2 minutes
     assert live.GENERATION_HEARTBEAT_SECONDS * 3 <= live.GENERATION_LEASE_SECONDS

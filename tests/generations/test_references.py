@@ -189,9 +189,7 @@ def test_an_unknown_file_id_answer_is_handled_by_one_upload_again(
 
 def test_a_try_on_sends_both_photos_as_file_ids(owner, catalog, media_root, emulator):
     big = (320, 256)  # try-on photos have a minimum size (issue 11)
-    person = upload_create(
-        user=owner, data=photo("blue", big), filename="me.jpg", purpose="person"
-    )
+    person = upload_create(user=owner, data=photo("blue", big), filename="me.jpg", purpose="person")
     garment = upload_create(
         user=owner, data=photo("green", big), filename="shirt.jpg", purpose="garment"
     )

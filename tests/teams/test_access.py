@@ -27,8 +27,8 @@ def post_url(name, args, owner):
 
 
 @pytest.mark.parametrize("name", [*GET_PAGES, "team-export"])
-def test_a_team_admin_gets_every_page(admin_client, name):
-    response = admin_client.get(reverse(name))
+def test_a_team_admin_gets_every_page(team_admin_client, name):
+    response = team_admin_client.get(reverse(name))
     assert response.status_code == 200
 
 

@@ -22,25 +22,25 @@ def remove_url(user) -> str:
     return reverse("team-member-remove", args=[user.pk])
 
 
-def test_it_lists_the_members_with_their_roles(admin_client, owner, teammate, team_admin):
-    page = admin_client.get(MEMBERS).content.decode()
+def test_it_lists_the_members_with_their_roles(team_admin_client, owner, teammate, team_admin):
+    page = team_admin_client.get(MEMBERS).content.decode()
     for user in (owner, teammate, team_admin):
         assert f'data-member="{user.username}"' in page
     assert "Only admin" in page  # the one admin cannot be removed from here
 
 
-def test_an_admin_adds_an_existing_user_by_username(admin_client, owner, django_user_model):
+def test_an_admin_adds_an_existing_user_by_username(team_admin_client, owner, django_user_model):
     loner = django_user_model.objects.create_user(username="loner", password="pw")
 
-    response = admin_client.post(MEMBERS, {"username": "loner", "role": "member"})
+    response = team_admin_client.post(MEMBERS, {"username": "loner", "role": "member"})
 
     assert response.status_code == 302
     assert Membership.objects.get(user=loner).team == owner.membership.team
-    assert "loner joined the team as member" in admin_client.get(MEMBERS).content.decode()
+    assert "loner joined the team as member" in team_admin_client.get(MEMBERS).content.decode()
 
 
-def test_an_admin_creates_a_new_user_with_a_password(admin_client, owner, client):
-    response = admin_client.post(
+def test_an_admin_creates_a_new_user_with_a_password(team_admin_client, owner, client):
+    response = team_admin_client.post(
         MEMBERS, {"username": "newbie", "password": "violet kites at dawn", "role": "admin"}
     )
 
@@ -81,11 +81,11 @@ def test_an_admin_creates_a_new_user_with_a_password(admin_client, owner, client
     ],
 )
 def test_a_rejected_addition_says_why_and_changes_nothing(
-    admin_client, stranger, teammate, data, message
+    team_admin_client, stranger, teammate, data, message
 ):
     before = (get_user_model().objects.count(), Membership.objects.count())
 
-    response = admin_client.post(MEMBERS, data)
+    response = team_admin_client.post(MEMBERS, data)
 
     assert response.status_code == 422
     page = response.content.decode()
@@ -97,18 +97,18 @@ def test_a_rejected_addition_says_why_and_changes_nothing(
     assert stranger.membership.team != teammate.membership.team
 
 
-def test_an_admin_makes_a_member_admin_and_back(admin_client, owner):
-    admin_client.post(role_url(owner), {"role": "admin"})
+def test_an_admin_makes_a_member_admin_and_back(team_admin_client, owner):
+    team_admin_client.post(role_url(owner), {"role": "admin"})
     owner.membership.refresh_from_db()
     assert owner.membership.role == "admin"
 
-    admin_client.post(role_url(owner), {"role": "member"})
+    team_admin_client.post(role_url(owner), {"role": "member"})
     owner.membership.refresh_from_db()
     assert owner.membership.role == "member"
 
 
-def test_the_last_admin_cannot_be_demoted(admin_client, team_admin):
-    response = admin_client.post(role_url(team_admin), {"role": "member"}, follow=True)
+def test_the_last_admin_cannot_be_demoted(team_admin_client, team_admin):
+    response = team_admin_client.post(role_url(team_admin), {"role": "member"}, follow=True)
 
     assert (
         "boss is the team&#x27;s only admin: make someone else admin first."
@@ -118,51 +118,51 @@ def test_the_last_admin_cannot_be_demoted(admin_client, team_admin):
     assert team_admin.membership.role == "admin"
 
 
-def test_the_last_admin_cannot_be_removed(admin_client, team_admin):
-    response = admin_client.post(remove_url(team_admin), follow=True)
+def test_the_last_admin_cannot_be_removed(team_admin_client, team_admin):
+    response = team_admin_client.post(remove_url(team_admin), follow=True)
 
     assert "only admin" in response.content.decode()
     assert Membership.objects.filter(user=team_admin).exists()
 
 
-def test_an_admin_with_another_admin_may_step_down(admin_client, owner, team_admin):
+def test_an_admin_with_another_admin_may_step_down(team_admin_client, owner, team_admin):
     Membership.objects.filter(user=owner).update(role="admin")
 
-    response = admin_client.post(role_url(team_admin), {"role": "member"})
+    response = team_admin_client.post(role_url(team_admin), {"role": "member"})
 
     assert response.status_code == 302 and response.url == reverse("studio")
-    assert admin_client.get(reverse("team-dashboard")).status_code == 404
+    assert team_admin_client.get(reverse("team-dashboard")).status_code == 404
 
 
 def test_removing_a_member_keeps_their_generations_in_the_teams_history(
-    admin_client, owner, add_generation
+    team_admin_client, owner, add_generation
 ):
     generation = add_generation(owner, cost="0.25")
     team = owner.membership.team
 
-    response = admin_client.post(remove_url(owner))
+    response = team_admin_client.post(remove_url(owner))
 
     assert response.status_code == 302
     assert not Membership.objects.filter(user=owner).exists()
     generation.refresh_from_db()
     assert generation.team == team
-    page = admin_client.get(reverse("team-dashboard")).content.decode()
+    page = team_admin_client.get(reverse("team-dashboard")).content.decode()
     assert "Left the team" in page and "$0.2500" in page
 
 
-def test_a_tampered_role_or_a_stranger_changes_nothing(admin_client, owner, stranger):
-    admin_client.post(role_url(owner), {"role": "superuser"})
-    admin_client.post(role_url(stranger), {"role": "admin"})
-    admin_client.post(remove_url(stranger))
+def test_a_tampered_role_or_a_stranger_changes_nothing(team_admin_client, owner, stranger):
+    team_admin_client.post(role_url(owner), {"role": "superuser"})
+    team_admin_client.post(role_url(stranger), {"role": "admin"})
+    team_admin_client.post(remove_url(stranger))
 
     owner.membership.refresh_from_db()
     stranger.membership.refresh_from_db()
     assert owner.membership.role == "member"
     assert stranger.membership.role == "member"
-    page = admin_client.get(MEMBERS).content.decode()
+    page = team_admin_client.get(MEMBERS).content.decode()
     assert "That person is not on the team." in page
 
 
-def test_the_role_and_remove_pages_take_only_posts(admin_client, owner):
-    assert admin_client.get(role_url(owner)).status_code == 405
-    assert admin_client.get(remove_url(owner)).status_code == 405
+def test_the_role_and_remove_pages_take_only_posts(team_admin_client, owner):
+    assert team_admin_client.get(role_url(owner)).status_code == 405
+    assert team_admin_client.get(remove_url(owner)).status_code == 405

@@ -12,7 +12,7 @@ from django.urls import reverse
 from PIL import Image
 
 from generations.models import Upload
-from tests.inputs.conftest import HTMX, gateway_calls, jpeg, photo_file
+from tests.photos import HTMX, gateway_calls, jpeg, photo_file
 
 pytestmark = pytest.mark.django_db
 

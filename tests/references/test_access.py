@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from generations.models import Generation, Upload
-from tests.inputs.conftest import GEMINI, GROK, photo_file
+from tests.photos import GEMINI, GROK, photo_file
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from generations import worker
 from generations.inputs import TRYON_PROMPT
 from generations.models import Generation, Upload
-from tests.inputs.conftest import GEMINI, HTMX, gateway_calls, jpeg, photo_file
+from tests.photos import GEMINI, HTMX, gateway_calls, jpeg, photo_file
 
 pytestmark = pytest.mark.django_db
 

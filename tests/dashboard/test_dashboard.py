@@ -75,7 +75,7 @@ def history(clock, owner, teammate, team_admin, stranger, add_generation):
     return made
 
 
-def test_it_shows_the_periods_spend_per_member_and_the_team_budget(admin_client, history, owner):
+def test_it_shows_the_periods_spend_per_member_and_the_team_budget(team_admin_client, history, owner):
     team = owner.membership.team
     budget = Budget.objects.create(team=team, amount=Decimal("10"))
     BudgetPeriod.objects.create(
@@ -87,7 +87,7 @@ def test_it_shows_the_periods_spend_per_member_and_the_team_budget(admin_client,
         reserved=Decimal("0.04"),
     )
 
-    page = admin_client.get(reverse("team-dashboard")).content.decode()
+    page = team_admin_client.get(reverse("team-dashboard")).content.decode()
 
     assert 'id="period-spent">$0.3890<' in page
     assert 'id="period-count">7<' in page
@@ -99,8 +99,8 @@ def test_it_shows_the_periods_spend_per_member_and_the_team_budget(admin_client,
     assert "$0.2900" in owner_row and ">3<" in owner_row
 
 
-def test_each_bar_leads_to_exactly_the_generations_behind_it(admin_client, history, owner):
-    page = admin_client.get(reverse("team-dashboard")).content.decode()
+def test_each_bar_leads_to_exactly_the_generations_behind_it(team_admin_client, history, owner):
+    page = team_admin_client.get(reverse("team-dashboard")).content.decode()
     links = bar_links(page)
     expected: dict[tuple[str, str], set[int]] = {}
     for g in history:  # all in November, on the admin's team
@@ -113,22 +113,22 @@ def test_each_bar_leads_to_exactly_the_generations_behind_it(admin_client, histo
         query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
         assert (query.pop("from"), query.pop("to")) == ("2026-11-01", "2026-11-30")
         [facet] = query.items()
-        listing = admin_client.get(link)
+        listing = team_admin_client.get(link)
         assert listing.status_code == 200
         assert listed_ids(listing.content.decode()) == expected[facet], link
         seen.add(facet)
     assert seen == set(expected)
 
 
-def test_the_day_bars_follow_the_days_with_spend(admin_client, history):
-    page = admin_client.get(reverse("team-dashboard")).content.decode()
+def test_the_day_bars_follow_the_days_with_spend(team_admin_client, history):
+    page = team_admin_client.get(reverse("team-dashboard")).content.decode()
     days = sorted({link.split("day=")[1][:10] for link in bar_links(page) if "day=" in link})
     assert days == ["2026-11-03", "2026-11-05", "2026-11-20", "2026-11-21"]
     assert "3 Nov: $0.2900, 2 generations" in page
 
 
-def test_failures_are_listed_with_their_reasons_and_counted_by_type(admin_client, history):
-    page = admin_client.get(reverse("team-dashboard")).content.decode()
+def test_failures_are_listed_with_their_reasons_and_counted_by_type(team_admin_client, history):
+    page = team_admin_client.get(reverse("team-dashboard")).content.decode()
     failures = re.search(
         r'<section class="panel" aria-labelledby="failures-title".*?</section>', page, re.S
     ).group(0)
@@ -136,11 +136,11 @@ def test_failures_are_listed_with_their_reasons_and_counted_by_type(admin_client
     assert "The image provider had trouble" in failures
     assert 'class="failure-count">1<' in failures
     link = html.unescape(re.search(r'href="([^"]*status=failed[^"]*)"', failures).group(1))
-    assert listed_ids(admin_client.get(link).content.decode()) == {history[5].pk}
+    assert listed_ids(team_admin_client.get(link).content.decode()) == {history[5].pk}
 
 
 def test_a_new_period_starts_at_zero_and_the_old_one_is_still_shown(
-    admin_client, clock, owner, add_generation
+    team_admin_client, clock, owner, add_generation
 ):
     team = owner.membership.team
     budget = Budget.objects.create(team=team, amount=Decimal("5"))
@@ -149,43 +149,43 @@ def test_a_new_period_starts_at_zero_and_the_old_one_is_still_shown(
     add_generation(owner, cost="1.25", at=day(10))
 
     clock.move(november.ends_at + timedelta(hours=2))
-    page = admin_client.get(reverse("team-dashboard")).content.decode()
+    page = team_admin_client.get(reverse("team-dashboard")).content.decode()
     assert 'id="period-spent">$0.00<' in page
     assert 'id="team-budget-used">$0.00<' in page
     assert "Resets in 31 days." in page  # December
     assert '<option value="2026-11-01">' in page  # the old period is listed
 
-    old = admin_client.get(reverse("team-dashboard"), {"start": "2026-11-01"}).content.decode()
+    old = team_admin_client.get(reverse("team-dashboard"), {"start": "2026-11-01"}).content.decode()
     assert 'id="period-spent">$1.25<' in old
     assert 'id="team-budget-used">$1.25<' in old  # from a dollar up: cents
     assert "This period has ended." in old
     assert BudgetPeriod.objects.filter(budget=budget).count() == 1  # a GET writes nothing
 
 
-def test_the_period_follows_the_team_budget(admin_client, clock, owner, add_generation):
+def test_the_period_follows_the_team_budget(team_admin_client, clock, owner, add_generation):
     Budget.objects.create(team=owner.membership.team, amount=Decimal("5"), period="week")
     add_generation(owner, cost="0.04", at=day(16))  # Monday of NOW's week
     add_generation(owner, cost="0.25", at=day(15))  # the Sunday before
 
-    page = admin_client.get(reverse("team-dashboard")).content.decode()
+    page = team_admin_client.get(reverse("team-dashboard")).content.decode()
     assert 'id="period-spent">$0.0400<' in page
     assert "16 Nov 2026 – 22 Nov 2026 (current)" in page
 
 
-def test_a_tampered_period_shows_the_current_one(admin_client, history):
-    response = admin_client.get(reverse("team-dashboard"), {"start": "2026-13-45"})
+def test_a_tampered_period_shows_the_current_one(team_admin_client, history):
+    response = team_admin_client.get(reverse("team-dashboard"), {"start": "2026-13-45"})
     assert response.status_code == 200
     assert "That period was not understood" in response.content.decode()
     assert 'id="period-count">7<' in response.content.decode()
 
 
-def test_a_future_period_shows_the_current_one(admin_client, history):
-    page = admin_client.get(reverse("team-dashboard"), {"start": "2031-01-01"}).content.decode()
+def test_a_future_period_shows_the_current_one(team_admin_client, history):
+    page = team_admin_client.get(reverse("team-dashboard"), {"start": "2031-01-01"}).content.decode()
     assert 'id="period-count">7<' in page
 
 
-def test_the_period_picker_swaps_only_the_dashboard(admin_client, history):
-    response = admin_client.get(
+def test_the_period_picker_swaps_only_the_dashboard(team_admin_client, history):
+    response = team_admin_client.get(
         reverse("team-dashboard"), {"start": "2026-10-01"}, HTTP_HX_REQUEST="true"
     )
     body = response.content.decode()
@@ -195,7 +195,7 @@ def test_the_period_picker_swaps_only_the_dashboard(admin_client, history):
 
 
 def test_the_number_of_queries_does_not_grow_with_the_data(
-    admin_client, clock, owner, teammate, team_admin, add_generation, django_assert_max_num_queries
+    team_admin_client, clock, owner, teammate, team_admin, add_generation, django_assert_max_num_queries
 ):
     team = owner.membership.team
     Budget.objects.create(team=team, amount=Decimal("100"))
@@ -204,7 +204,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
     # 22: the approvals, alerts, reconciliation and charges-to-check panels and the
     # header's alert badge (issue 10)
     with django_assert_max_num_queries(22) as small:
-        admin_client.get(reverse("team-dashboard"))
+        team_admin_client.get(reverse("team-dashboard"))
 
     models = ["recraft/recraft-v4", "xai/grok-imagine-image", "google/imagen-4.0-generate-001"]
     for i in range(60):
@@ -217,12 +217,12 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
             error_type="provider_error" if i % 7 == 0 else "",
         )
     with django_assert_max_num_queries(len(small.captured_queries)):
-        response = admin_client.get(reverse("team-dashboard"))
+        response = team_admin_client.get(reverse("team-dashboard"))
     assert len(bar_links(response.content.decode())) == 20 + 3 + 3
 
 
 def test_the_gateway_panel_shows_the_catalog_and_the_last_days_errors(
-    admin_client, catalog, owner, add_generation
+    team_admin_client, catalog, owner, add_generation
 ):
     from django.utils import timezone
 
@@ -241,7 +241,7 @@ def test_the_gateway_panel_shows_the_catalog_and_the_last_days_errors(
         error_type="timeout",
     )
 
-    page = admin_client.get(reverse("team-dashboard")).content.decode()
+    page = team_admin_client.get(reverse("team-dashboard")).content.decode()
     panel = re.search(r'id="gateway-status".*?</section>', page, re.S).group(0)
     assert re.search(r"refreshed <time[^>]*>0.minutes ago</time> · \d+ models", panel)
     assert "1 × Key refused (401)" in panel
@@ -250,15 +250,15 @@ def test_the_gateway_panel_shows_the_catalog_and_the_last_days_errors(
 
 
 def test_each_failure_count_leads_to_exactly_its_failures(
-    admin_client, clock, owner, add_generation
+    team_admin_client, clock, owner, add_generation
 ):
     typed = add_generation(owner, cost="0", status="failed", at=day(2), error_type="timeout")
     untyped = add_generation(owner, cost="0", status="failed", at=day(3))
     add_generation(owner, cost="0.04", at=day(3))
 
-    page = admin_client.get(reverse("team-dashboard")).content.decode()
+    page = team_admin_client.get(reverse("team-dashboard")).content.decode()
     links = [html.unescape(h) for h in re.findall(r'<li><a href="([^"]*status=failed[^"]*)"', page)]
 
-    listed = [listed_ids(admin_client.get(link).content.decode()) for link in links]
+    listed = [listed_ids(team_admin_client.get(link).content.decode()) for link in links]
     assert sorted(listed, key=min) == [{typed.pk}, {untyped.pk}]
     assert "No reason recorded" in page

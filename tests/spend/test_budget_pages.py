@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 BUDGETS = reverse("team-budgets")
 
 
-def test_an_admin_sets_the_team_budget_monthly_by_default(admin_client, owner):
-    response = admin_client.post(BUDGETS, {"member": "", "amount": "250.00", "period": "month"})
+def test_an_admin_sets_the_team_budget_monthly_by_default(team_admin_client, owner):
+    response = team_admin_client.post(BUDGETS, {"member": "", "amount": "250.00", "period": "month"})
 
     assert response.status_code == 302
     budget = Budget.objects.get()
@@ -30,29 +30,29 @@ def test_an_admin_sets_the_team_budget_monthly_by_default(admin_client, owner):
         Decimal("250.00"),
         "month",
     )
-    page = admin_client.get(BUDGETS).content.decode()
+    page = team_admin_client.get(BUDGETS).content.decode()
     assert "The team&#x27;s budget is saved" in page
     assert 'data-budget="team"' in page and "$250.00" in page
     assert '<option value="month" selected>' in page  # the form's default
 
 
-def test_an_admin_sets_a_members_weekly_budget(admin_client, teammate):
-    admin_client.post(BUDGETS, {"member": str(teammate.pk), "amount": "20", "period": "week"})
+def test_an_admin_sets_a_members_weekly_budget(team_admin_client, teammate):
+    team_admin_client.post(BUDGETS, {"member": str(teammate.pk), "amount": "20", "period": "week"})
 
     budget = Budget.objects.get(user=teammate)
     assert (budget.amount, budget.period) == (Decimal("20"), "week")
-    page = admin_client.get(reverse("team-dashboard")).content.decode()
+    page = team_admin_client.get(reverse("team-dashboard")).content.decode()
     assert "$0.00 of $20.00 · weekly" in page
 
 
-def test_saving_again_changes_the_budget_and_the_current_periods_limit_only(admin_client, owner):
+def test_saving_again_changes_the_budget_and_the_current_periods_limit_only(team_admin_client, owner):
     team = owner.membership.team
     budget = Budget.objects.create(team=team, amount=Decimal("10"))
     october = budgets.current_period(budget, at=datetime(2026, 10, 10, tzinfo=UTC))
     with time_machine.travel(datetime(2026, 11, 21, 12, tzinfo=UTC), tick=False):
         november = budgets.current_period(budget)
-        admin_client.post(BUDGETS, {"member": "", "amount": "15", "period": "month"})
-        page = admin_client.get(BUDGETS).content.decode()
+        team_admin_client.post(BUDGETS, {"member": "", "amount": "15", "period": "month"})
+        page = team_admin_client.get(BUDGETS).content.decode()
 
     assert Budget.objects.count() == 1
     november.refresh_from_db()
@@ -79,12 +79,12 @@ def test_saving_again_changes_the_budget_and_the_current_periods_limit_only(admi
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message_and_nothing_saved(
-    admin_client, stranger, data, message
+    team_admin_client, stranger, data, message
 ):
     if data["member"] == "stranger":
         data = {**data, "member": str(stranger.pk)}
 
-    response = admin_client.post(BUDGETS, data)
+    response = team_admin_client.post(BUDGETS, data)
 
     assert response.status_code == 422
     page = response.content.decode()
@@ -94,27 +94,27 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_saved(
     assert not BudgetPeriod.objects.exists()
 
 
-def test_past_periods_are_kept_and_listed(admin_client, owner, monkeypatch):
+def test_past_periods_are_kept_and_listed(team_admin_client, owner, monkeypatch):
     budget = Budget.objects.create(team=owner.membership.team, amount=Decimal("10"))
     first = budgets.current_period(budget, at=datetime(2026, 9, 3, tzinfo=UTC))
     BudgetPeriod.objects.filter(pk=first.pk).update(spent=Decimal("7.5"))
     budgets.current_period(budget, at=datetime(2026, 10, 3, tzinfo=UTC))
 
-    page = admin_client.get(BUDGETS).content.decode()
+    page = team_admin_client.get(BUDGETS).content.decode()
 
     assert "1 Sep 2026" in page and "30 Sep 2026" in page and "$7.50" in page
     assert "1 Oct 2026" in page and "31 Oct 2026" in page
     assert f"{reverse('team-dashboard')}?start=2026-09-01" in page
 
 
-def test_the_member_link_preselects_the_member(admin_client, teammate):
-    page = admin_client.get(BUDGETS, {"member": teammate.pk}).content.decode()
+def test_the_member_link_preselects_the_member(team_admin_client, teammate):
+    page = team_admin_client.get(BUDGETS, {"member": teammate.pk}).content.decode()
     assert f'<option value="{teammate.pk}" selected>teammate</option>' in page
 
 
-def test_the_budget_periods_reset_clock_is_shown(admin_client, owner):
+def test_the_budget_periods_reset_clock_is_shown(team_admin_client, owner):
     Budget.objects.create(team=owner.membership.team, amount=Decimal("10"))
     with time_machine.travel(datetime(2026, 11, 28, 18, tzinfo=UTC), tick=False):
-        assert "in 3 days" in admin_client.get(BUDGETS).content.decode()
-        page = admin_client.get(reverse("team-dashboard")).content.decode()
+        assert "in 3 days" in team_admin_client.get(BUDGETS).content.decode()
+        page = team_admin_client.get(reverse("team-dashboard")).content.decode()
         assert "Resets in 3 days." in page

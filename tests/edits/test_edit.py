@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from generations import worker
 from generations.models import Generation
-from tests.inputs.conftest import GROK, HTMX
+from tests.photos import GROK, HTMX
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from generations.catalog import find_model
 from generations.inputs import InputChoice
 from generations.models import Generation
 from generations.templatetags.inputs_tags import way_out_link
-from tests.inputs.conftest import GEMINI, GROK
+from tests.photos import GEMINI, GROK
 
 pytestmark = pytest.mark.django_db
 

@@ -37,7 +37,7 @@ def at(month: int, day: int) -> datetime:
 
 
 def test_one_row_per_generation_and_the_costs_add_up_to_the_ledger(
-    admin_client, owner, teammate, stranger, add_generation
+    team_admin_client, owner, teammate, stranger, add_generation
 ):
     made = [
         add_generation(owner, cost="0.0400000000", at=at(11, 2)),
@@ -56,7 +56,7 @@ def test_one_row_per_generation_and_the_costs_add_up_to_the_ledger(
         for i in range(2)
     )  # fmt: skip
 
-    response = admin_client.get(reverse("team-export"), {"from": "2026-11-01", "to": "2026-11-30"})
+    response = team_admin_client.get(reverse("team-export"), {"from": "2026-11-01", "to": "2026-11-30"})
 
     rows = read_csv(response)
     assert "attachment" in response["Content-Disposition"]
@@ -82,22 +82,22 @@ def test_one_row_per_generation_and_the_costs_add_up_to_the_ledger(
 
 
 def test_the_export_defaults_to_the_current_period_and_follows_the_filters(
-    admin_client, owner, teammate, add_generation
+    team_admin_client, owner, teammate, add_generation
 ):
     add_generation(owner, cost="0.04", at=at(11, 2))
     mine = add_generation(teammate, cost="0.04", at=at(11, 2))
     add_generation(owner, cost="0.04", at=at(10, 2))
 
-    assert len(read_csv(admin_client.get(reverse("team-export")))) == 2
-    rows = read_csv(admin_client.get(reverse("team-export"), {"member": teammate.pk}))
+    assert len(read_csv(team_admin_client.get(reverse("team-export")))) == 2
+    rows = read_csv(team_admin_client.get(reverse("team-export"), {"member": teammate.pk}))
     assert [int(r["id"]) for r in rows] == [mine.pk]
-    october = admin_client.get(reverse("team-export"), {"from": "2026-10-01", "to": "2026-10-31"})
+    october = team_admin_client.get(reverse("team-export"), {"from": "2026-10-01", "to": "2026-10-31"})
     assert len(read_csv(october)) == 1
     assert "20261001-20261031.csv" in october["Content-Disposition"]
 
 
 def test_text_a_spreadsheet_would_run_is_defused(
-    admin_client, django_user_model, owner, add_generation
+    team_admin_client, django_user_model, owner, add_generation
 ):
     from teams.models import Membership
 
@@ -105,11 +105,11 @@ def test_text_a_spreadsheet_would_run_is_defused(
     Membership.objects.create(user=sly, team=owner.membership.team)
     add_generation(sly, cost="0.04", at=at(11, 2), model_id="@sum(a1)")
 
-    [row] = read_csv(admin_client.get(reverse("team-export")))
+    [row] = read_csv(team_admin_client.get(reverse("team-export")))
     assert (row["member"], row["model"]) == ("'=cmd", "'@sum(a1)")
 
 
-def test_a_bad_range_is_a_clear_error(admin_client):
-    response = admin_client.get(reverse("team-export"), {"from": "2026-11-30", "to": "2026-11-01"})
+def test_a_bad_range_is_a_clear_error(team_admin_client):
+    response = team_admin_client.get(reverse("team-export"), {"from": "2026-11-30", "to": "2026-11-01"})
     assert response.status_code == 400
     assert "The end date is before the start date." in response.content.decode()

@@ -26,17 +26,17 @@ def api_calls(emulator) -> list[dict]:
 
 
 def test_the_button_queues_a_check_and_the_request_does_not_wait_on_the_gateway(
-    admin_client, emulator, no_broker, django_capture_on_commit_callbacks
+    team_admin_client, emulator, no_broker, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(CHECK)
+        response = team_admin_client.post(CHECK)
 
     assert response.status_code == 302
     check = GatewayCheck.objects.get()
     assert check.status == "pending"
     assert no_broker.checks == [check.pk]
     assert api_calls(emulator) == []
-    panel = admin_client.get(reverse("team-dashboard")).content.decode()
+    panel = team_admin_client.get(reverse("team-dashboard")).content.decode()
     assert "checking…" in panel and 'hx-trigger="every 2s"' in panel
 
 
@@ -50,20 +50,20 @@ def test_the_task_gets_the_checks_id_and_nothing_else(monkeypatch, settings):
     assert settings.LLMTR_API_KEY not in repr(sent)
 
 
-def test_a_working_key_is_reported_with_the_model_count(admin_client, emulator):
+def test_a_working_key_is_reported_with_the_model_count(team_admin_client, emulator):
     check = GatewayCheck.objects.create()
 
     tasks.check_gateway_key(check.pk)
 
     check.refresh_from_db()
     assert check.status == "ok" and check.models_count > 0 and check.checked_at
-    panel = admin_client.get(PANEL).content.decode()
+    panel = team_admin_client.get(PANEL).content.decode()
     assert "works" in panel and f"listed {check.models_count} image models" in panel
     assert "hx-trigger" not in panel  # finished: no more polling
     assert [r["path"] for r in api_calls(emulator)] == ["/api/models"]
 
 
-def test_a_refused_key_is_reported_and_never_shown(admin_client, emulator, settings, caplog):
+def test_a_refused_key_is_reported_and_never_shown(team_admin_client, emulator, settings, caplog):
     settings.LLMTR_API_KEY = "revoked-key-0123456789"
     check = GatewayCheck.objects.create()
 
@@ -73,13 +73,13 @@ def test_a_refused_key_is_reported_and_never_shown(admin_client, emulator, setti
     check.refresh_from_db()
     assert check.status == "failed"
     assert "auth_error" in check.message and "401" in check.message
-    page = admin_client.get(reverse("team-dashboard")).content.decode()
+    page = team_admin_client.get(reverse("team-dashboard")).content.decode()
     assert "failed" in page and "Missing or invalid API key." in page
     for text in (page, check.message, caplog.text):
         assert "revoked-key-0123456789" not in text
 
 
-def test_an_unreachable_gateway_is_a_failed_check(admin_client, settings):
+def test_an_unreachable_gateway_is_a_failed_check(team_admin_client, settings):
     settings.LLMTR_BASE_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
     settings.LLMTR_MAX_RETRIES = 0
     check = GatewayCheck.objects.create()
@@ -91,11 +91,11 @@ def test_an_unreachable_gateway_is_a_failed_check(admin_client, settings):
 
 
 def test_asking_again_while_a_check_waits_queues_no_second_one(
-    admin_client, no_broker, django_capture_on_commit_callbacks
+    team_admin_client, no_broker, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(CHECK)
-        response = admin_client.post(CHECK, HTTP_HX_REQUEST="true")
+        team_admin_client.post(CHECK)
+        response = team_admin_client.post(CHECK, HTTP_HX_REQUEST="true")
 
     assert GatewayCheck.objects.count() == 1 and len(no_broker.checks) == 1
     body = response.content.decode()
@@ -104,18 +104,18 @@ def test_asking_again_while_a_check_waits_queues_no_second_one(
 
 
 def test_a_check_no_worker_picked_up_says_so_and_may_be_asked_again(
-    admin_client, no_broker, django_capture_on_commit_callbacks
+    team_admin_client, no_broker, django_capture_on_commit_callbacks
 ):
     check = GatewayCheck.objects.create()
     GatewayCheck.objects.filter(pk=check.pk).update(
         requested_at=timezone.now() - timedelta(minutes=5)
     )
 
-    panel = admin_client.get(PANEL).content.decode()
+    panel = team_admin_client.get(PANEL).content.decode()
     assert "is the Celery worker running?" in panel
     assert "hx-trigger" not in panel and "disabled" not in panel
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(CHECK)
+        team_admin_client.post(CHECK)
     assert GatewayCheck.objects.count() == 2
 
 
