@@ -139,7 +139,9 @@ def settle(
     if isinstance(price, PerToken):
         if fallback is None:
             raise ValueError("a token-priced answer without usage needs the estimate to book")
-        return Cost(fallback, f"no token usage reported; the estimate is booked = {_money(fallback)}")
+        return Cost(
+            fallback, f"no token usage reported; the estimate is booked = {_money(fallback)}"
+        )
     return _per_image(price, images, edit_inputs)
 
 
