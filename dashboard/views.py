@@ -25,8 +25,8 @@ from generations import approvals
 from llmtr import spec as llmtr_spec
 from spend import alerts
 from spend.models import ReconciliationRun
-from teams.access import login_required
-from teams.models import Membership, Team
+from teams.access import admin_membership, login_required
+from teams.models import Team
 
 DASHBOARD = "dashboard/dashboard.html"
 CSV_HEADER = [
@@ -44,14 +44,10 @@ CSV_HEADER = [
 
 
 def admin_team(request: HttpRequest) -> Team:
-    membership = (
-        Membership.objects.select_related("team")
-        .filter(user_id=request.user.pk, role=Membership.Role.ADMIN)
-        .first()
-    )
+    """The team the viewer administers, else 404 (every team page starts here)."""
+    membership = admin_membership(request.user)
     if membership is None:
         raise Http404("No such page.")
-    request.user.membership = membership  # the header's "Team" link reads it: no second query
     return membership.team
 
 

@@ -20,6 +20,7 @@ from llmtr.errors import LLMTRError
 from llmtr.pricing import price_from_catalog
 from llmtr.spec import ModelSpec, PerImage, PerToken, PriceRule
 from spend.models import ModelPrice
+from spend.money import rate
 from spend.prices import admin_prices
 
 log = logging.getLogger(__name__)
@@ -68,14 +69,10 @@ class StudioModel:
         if isinstance(self.price, PerToken):
             p = self.price
             return (
-                f"${_plain(p.input_text)} text / ${_plain(p.input_image)} image in / "
-                f"${_plain(p.output_image)} out per 1M tokens"
+                f"{rate(p.input_text)} text / {rate(p.input_image)} image in / "
+                f"{rate(p.output_image)} out per 1M tokens"
             )
-        return f"${_plain(self.price.usd)} per image"
-
-
-def _plain(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+        return f"{rate(self.price.usd)} per image"
 
 
 IMAGES_GENERATIONS = "IMAGES_GENERATIONS"

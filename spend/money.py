@@ -22,6 +22,11 @@ def usd(value: Decimal | int | str | None, *, rounding: str = ROUND_HALF_UP) -> 
     return usd_text(Decimal(value), rounding)
 
 
+def rate(value: Decimal) -> str:
+    """A unit price as the catalog gives it, every digit kept: $0.039, $5."""
+    return f"${Decimal(value).normalize():f}"
+
+
 def usd_left(value: Decimal) -> str:
     """What is left of a budget: rounded down, never promising more than there is."""
     return usd(max(Decimal(0), Decimal(value)), rounding=ROUND_FLOOR)

@@ -21,6 +21,7 @@ from teams.models import Membership, Team
 
 
 def membership_of(user: AbstractBaseUser) -> Membership | None:
+    """The user's membership (kept on the user once read, like any related object)."""
     try:
         membership: Membership = user.membership  # type: ignore[attr-defined]
         return membership

@@ -96,7 +96,7 @@ def short_price(model: StudioModel) -> str:
     if isinstance(price, llmtr_spec.PerToken):
         # Token-priced: one image at the default options, so models can be compared.
         return f"≈{money.usd(estimate(model.spec, prompt='', params={}, price=price).usd)}/image"
-    return f"${price.usd.normalize():f}/image"  # a rate, exactly as the catalog gives it
+    return f"{money.rate(price.usd)}/image"
 
 
 @register.filter
