@@ -10,15 +10,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 studio
 
-# Dependencies first, from pyproject.toml, so code changes don't reinstall them.
-COPY pyproject.toml ./
-COPY scripts/deps.py scripts/deps.py
-RUN python scripts/deps.py requirements > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Dependencies first, from the lock (pinned, every file's hash checked; no test extras),
+# so code changes don't reinstall them. `make lock` writes it from pyproject.toml.
+COPY requirements/lock.txt requirements/lock.txt
+RUN pip install --require-hashes -r requirements/lock.txt
 
+# Then the code, and the studio itself as an editable install over /app (no dependencies:
+# they are all above), as `make deps` does.
 COPY . .
-RUN mkdir -p /app/var/staticfiles && chown -R studio /app/var
+RUN pip install --no-deps -e . \
+    && mkdir -p /app/var/staticfiles && chown -R studio /app/var
 USER studio
 
 EXPOSE 8000

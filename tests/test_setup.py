@@ -1,8 +1,9 @@
-"""`make run`, end to end: the supervisor starts the studio, one Ctrl+C stops all of it.
+"""`make run`, end to end: honcho starts the studio, one Ctrl+C stops all of it.
 
-Runs scripts/run.py (what `make run` runs once .venv is ready) on free ports with its own
-STUDIO_VAR_DIR, in the one-machine configuration: SQLite, a filesystem broker and the
-emulator, whatever the environment of the test run points at.
+Runs scripts/prepare.py (what `make run` runs once .venv is ready: migrate, demo_setup,
+then `honcho start` on the Procfile) on free ports with its own STUDIO_VAR_DIR, in the
+one-machine configuration: SQLite, a filesystem broker and the emulator, whatever the
+environment of the test run points at.
 """
 
 from __future__ import annotations
@@ -63,14 +64,36 @@ def _proc_stat(pid: int) -> tuple[str, int, int] | None:
 
 
 def descendants(parent: int) -> set[int]:
-    """The parent's children and everything in their process groups (e.g. beat)."""
+    """Every process under the parent, at any depth (honcho starts each Procfile process
+    in a session of its own), and everything in their process groups (e.g. beat)."""
     stats = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))):
             stats[int(entry.name)] = stat
-    children = {pid for pid, (_, ppid, _) in stats.items() if ppid == parent}
-    groups = {stats[pid][2] for pid in children}
-    return children | {pid for pid, (_, _, pgrp) in stats.items() if pgrp in groups} - {parent}
+    found: set[int] = set()
+    level = {parent}
+    while level:
+        level = {pid for pid, (_, ppid, _) in stats.items() if ppid in level} - found
+        found |= level
+    groups = {stats[pid][2] for pid in found}
+    return found | {pid for pid, (_, _, pgrp) in stats.items() if pgrp in groups} - {parent}
+
+
+def in_groups(groups: set[int]) -> set[int]:
+    """The live processes of these process groups."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))):
+            if stat[2] in groups and stat[0] != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
 
 
 def running(pid: int) -> bool:
@@ -96,7 +119,7 @@ class Stack:
     def wait_for_line(self, text: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while not any(text in line for line in self.lines):
-            assert self.process.poll() is None, f"run.py exited early:\n{self.output()}"
+            assert self.process.poll() is None, f"prepare.py exited early:\n{self.output()}"
             assert time.monotonic() < deadline, f"no {text!r} in {timeout} s:\n{self.output()}"
             time.sleep(0.2)
 
@@ -122,7 +145,7 @@ def stack(tmp_path) -> Iterator[Stack]:
         WORKER_CONCURRENCY="4",
     )
     process = subprocess.Popen(
-        [sys.executable, "scripts/run.py"],
+        [sys.executable, "scripts/prepare.py"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -175,6 +198,10 @@ def test_make_run_serves_the_studio_and_one_ctrl_c_stops_everything(stack):
     assert listening(stack.emulator_port)
     children = stack.children()
     assert len(children) >= 3, "expected the emulator, the worker and the web server"
+    commands = " | ".join(command_line(pid) for pid in children)
+    for service in ("llmtr.emulator", "celery -A studio worker", "manage.py runserver"):
+        assert service in commands, f"no {service} among the processes: {commands}"
+    groups = {stat[2] for pid in children if (stat := _proc_stat(pid))}
 
     with httpx.Client(base_url=stack.url, timeout=10) as http:
         answer = log_in(http, "demo", PASSWORD)
@@ -191,6 +218,7 @@ def test_make_run_serves_the_studio_and_one_ctrl_c_stops_everything(stack):
         assert time.monotonic() < deadline, f"still running: {survivors}\n{stack.output()}"
         time.sleep(0.2)
     assert stack.process.returncode == 0, stack.output()
+    assert in_groups(groups) == set(), "processes left in the studio's process groups"
     assert not listening(stack.port)
     assert not listening(stack.emulator_port)
     # A quiet start: no warning a newcomer could not act on (issue 12).
