@@ -20,7 +20,9 @@ BUDGETS = reverse("team-budgets")
 
 
 def test_an_admin_sets_the_team_budget_monthly_by_default(team_admin_client, owner):
-    response = team_admin_client.post(BUDGETS, {"member": "", "amount": "250.00", "period": "month"})
+    response = team_admin_client.post(
+        BUDGETS, {"member": "", "amount": "250.00", "period": "month"}
+    )
 
     assert response.status_code == 302
     budget = Budget.objects.get()
@@ -45,7 +47,9 @@ def test_an_admin_sets_a_members_weekly_budget(team_admin_client, teammate):
     assert "$0.00 of $20.00 · weekly" in page
 
 
-def test_saving_again_changes_the_budget_and_the_current_periods_limit_only(team_admin_client, owner):
+def test_saving_again_changes_the_budget_and_the_current_periods_limit_only(
+    team_admin_client, owner
+):
     team = owner.membership.team
     budget = Budget.objects.create(team=team, amount=Decimal("10"))
     october = budgets.current_period(budget, at=datetime(2026, 10, 10, tzinfo=UTC))
