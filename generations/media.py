@@ -74,12 +74,14 @@ def _serve_image(request: HttpRequest, image: GeneratedImage, name: str, mime: s
 
 
 def _serve(name: str, mime: str, *, filename: str = "", download: bool = False) -> HttpResponse:
-    """Stream `name` from storage, or redirect to a signed URL when MEDIA_REDIRECT is on.
-    `filename` names a download; an SVG is never shown inline from the bucket."""
+    """Stream `name` from storage; with MEDIA_REDIRECT, send the browser to a signed URL
+    instead, for what it shows inline. A download (it needs our filename) and an SVG
+    (it needs our policy header) are always streamed: a signed URL carries neither,
+    since not every S3-compatible store honours response-header overrides in it."""
     if not name:
         raise Http404("No such file.")
-    if settings.MEDIA_REDIRECT:
-        return _signed_redirect(name, mime, filename=filename, download=download)
+    if settings.MEDIA_REDIRECT and not download and mime != SVG:
+        return _signed_redirect(name)
     try:
         handle = default_storage.open(name, "rb")
     except FileNotFoundError:
@@ -94,12 +96,9 @@ def _serve(name: str, mime: str, *, filename: str = "", download: bool = False) 
     return response
 
 
-def _signed_redirect(name: str, mime: str, *, filename: str, download: bool) -> HttpResponse:
-    """The bucket serves the bytes; we only say who may. An SVG is always sent as an
-    attachment from there, since the bucket cannot add our SVG policy header."""
-    parameters = {"ResponseContentType": mime}
-    if download or mime == SVG:
-        parameters["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
-    response = redirect(default_storage.url(name, parameters=parameters))
+def _signed_redirect(name: str) -> HttpResponse:
+    """The bucket serves the bytes, with the content type stored at upload; we only
+    say who may, for AWS_QUERYSTRING_EXPIRE seconds."""
+    response = redirect(default_storage.url(name))
     response["Cache-Control"] = "private, no-store"
     return response
