@@ -34,19 +34,22 @@ from llmtr.client import LLMTRClient
 from spend import budgets, ledger
 from spend.models import GatewayAttempt
 from spend.money import usd
+from studio import logs
 
 log = logging.getLogger(__name__)
 
 
 def generation_run(*, generation_id: int, client: LLMTRClient | None = None) -> None:
-    claim = claims.claim(generation_id)
-    if claim is None:
-        return
-    heartbeat.hold(generation_id, claim.attempt)
-    try:
-        _run(claim, client)
-    finally:
-        heartbeat.release(generation_id)
+    # Every log line of the run carries the id (LOG_FORMAT=json; studio/logs.py).
+    with logs.generation_context(generation_id):
+        claim = claims.claim(generation_id)
+        if claim is None:
+            return
+        heartbeat.hold(generation_id, claim.attempt)
+        try:
+            _run(claim, client)
+        finally:
+            heartbeat.release(generation_id)
 
 
 def _run(claim: claims.Claim, client: LLMTRClient | None) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from studio.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -185,6 +187,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": envint("AWS_QUERYSTRING_EXPIRE", 300),
+            "signature_version": "s3v4",  # what AWS requires in every newer region
             "file_overwrite": False,
         },
     }
@@ -280,6 +283,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboard.tasks.reconcile_spend",
         "schedule": envfloat("RECONCILE_INTERVAL_SECONDS", 3600.0),
     },
+    # Teams' retention rules (generations/retention.py): once a day; running it more
+    # often or twice at once is harmless.
+    "archive-originals": {
+        "task": "generations.tasks.archive_originals",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # A claimed generation belongs to its worker for this long unless the worker renews it
@@ -349,11 +358,31 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
-}
+# --- logs, error reports, health ---------------------------------------------------
+# LOG_FORMAT=json: one JSON object a line, with generation_id on a worker's lines while
+# it runs one (studio/logs.py); unset: the human format. The gateway key is never logged.
+LOGGING = logging_config(log_format=env("LOG_FORMAT", "plain"), level=env("LOG_LEVEL", "INFO"))
+
+# Error reports, only with a DSN (studio/reporting.py: no personal data, no gateway key).
+if env("SENTRY_DSN"):
+    from studio.reporting import start_error_reporting
+
+    start_error_reporting(
+        dsn=env("SENTRY_DSN"), environment=env("SENTRY_ENVIRONMENT"), release=env("SENTRY_RELEASE")
+    )
+
+# GET /health/ (studio/health.py). The catalog is stale when beat has not refreshed it
+# for this long (by default three refresh periods).
+HEALTH_CATALOG_MAX_AGE_SECONDS = envint(
+    "HEALTH_CATALOG_MAX_AGE_SECONDS", 3 * CATALOG_MAX_AGE_SECONDS
+)
+HEALTH_CHECKS = [
+    "health_check.checks.Database",
+    "studio.health.Storage",
+    "studio.health.Broker",
+    *(["studio.health.Redis"] if REDIS_URL else []),
+    "generations.health.Catalog",
+]
+# Probes speak plain HTTP to the container: with HTTPS=1 they get the answer, not a
+# redirect (which `curl -f` would count as healthy).
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]

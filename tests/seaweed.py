@@ -45,6 +45,33 @@ class Seaweed:
     endpoint: str
     process: subprocess.Popen
     log: Path
+    command: list[str]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def start(self) -> None:
+        """Start again on the same ports, with the same data."""
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen(self.command, stdout=out, stderr=subprocess.STDOUT)
+        self.wait_ready()
+
+    def wait_ready(self, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                httpx.get(self.endpoint, timeout=1)
+                return
+            except httpx.TransportError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    tail = self.log.read_text()[-2000:]
+                    raise RuntimeError(f"SeaweedFS did not start:\n{tail}") from None
+                time.sleep(0.2)
 
     def client(self):
         return boto3.client(
@@ -122,23 +149,9 @@ def running_seaweed(folder: Path) -> Iterator[Seaweed]:
     ]  # fmt: skip
     with open(log, "ab") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    server = Seaweed(f"http://127.0.0.1:{s3_port}", process, log)
+    server = Seaweed(f"http://127.0.0.1:{s3_port}", process, log, command)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(server.endpoint, timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    tail = log.read_text()[-2000:]
-                    raise RuntimeError(f"SeaweedFS did not start:\n{tail}") from None
-                time.sleep(0.2)
+        server.wait_ready()
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()

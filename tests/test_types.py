@@ -29,6 +29,7 @@ TARGETS = [
     "generations/finish.py",
     "generations/claims.py",
     "generations/charges.py",
+    "generations/retention.py",
     "spend/ledger.py",
     "spend/budgets.py",
     "spend/prices.py",

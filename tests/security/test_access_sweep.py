@@ -25,6 +25,7 @@ OPEN = {
     "accounts/login/", "admin/login/", "accounts/logout/", "accounts/password_change/",
     "accounts/password_change/done/", "accounts/password_reset/", "accounts/password_reset/done/",
     "accounts/reset/<uidb64>/<token>/", "accounts/reset/done/",
+    "health/",  # service health for probes: no user data (tests/studio/test_health.py)
 }  # fmt: skip
 OWN_ONLY = {
     "", "studio/fields", "studio/estimate", "generate", "history", "gallery", "gallery/bulk",
@@ -36,7 +37,8 @@ TEAM_ADMIN_ONLY = {
     "team/gateway", "team/gateway/check", "team/members/<int:user_id>/role",
     "team/members/<int:user_id>/remove", "team/approvals/<int:generation_id>/approve",
     "team/approvals/<int:generation_id>/reject", "team/approvals/settings",
-    "team/alerts/<int:alert_id>/dismiss", "team/prices",
+    "team/alerts/<int:alert_id>/dismiss", "team/prices", "team/retention",
+    "team/storage",
 }  # fmt: skip
 # pattern -> (kind of object, may the owner's team admin see it?)
 OBJECT = {
