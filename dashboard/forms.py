@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from generations.models import Generation
 from spend.models import DEFAULT_ALERT_THRESHOLDS, Budget
 from studio.fields import PlausibleDateField
-from teams.models import Membership
+from teams.models import KEEP_ORIGINALS_MAX, KEEP_ORIGINALS_MIN, Membership
 
 MAX_ID = 10**18  # a bigint; anything longer is a tampered value, not an id
 
@@ -112,6 +112,28 @@ class ApprovalSettingsForm(forms.Form):
         decimal_places=4,
         label="Approve generations above (USD)",
         help_text="A member's generation estimated above this waits for an admin. Empty: none wait.",
+    )
+
+
+class RetentionForm(forms.Form):
+    """The team's retention rule: whole days, or empty to keep originals forever."""
+
+    keep_originals_days = forms.IntegerField(
+        required=False,
+        min_value=KEEP_ORIGINALS_MIN,
+        max_value=KEEP_ORIGINALS_MAX,
+        label="Keep originals for (days)",
+        help_text=f"Whole days, {KEEP_ORIGINALS_MIN} to {KEEP_ORIGINALS_MAX}. Once a day, "
+        "originals of generations older than this are removed from storage; their "
+        "thumbnails, settings and lineage stay. Empty: keep originals forever.",
+        error_messages={
+            "invalid": "Write a whole number of days, such as 90, or leave the field empty "
+            "to keep originals forever.",
+            "min_value": f"Keep originals for at least {KEEP_ORIGINALS_MIN} day, or leave "
+            "the field empty to keep them forever.",
+            "max_value": f"At most {KEEP_ORIGINALS_MAX} days (ten years); leave the field "
+            "empty to keep originals forever.",
+        },
     )
 
 

@@ -12,7 +12,9 @@ urlpatterns = [
     path("members/<int:user_id>/role", views_members.member_role, name="team-member-role"),
     path("members/<int:user_id>/remove", views_members.member_remove, name="team-member-remove"),
     path("budgets", views_members.team_budgets, name="team-budgets"),
+    path("retention", views_members.team_retention, name="team-retention"),
     path("gateway", views.gateway_panel, name="team-gateway"),
+    path("storage", views.storage_panel, name="team-storage"),
     path(
         "approvals/<int:generation_id>/approve",
         views_money.approval_approve,

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from dashboard import charts, figures, listing
+from dashboard import charts, figures, listing, storage
 from dashboard.forms import ApprovalSettingsForm, GenerationFilterForm, PeriodForm
 from dashboard.gateway_check import gateway_check_request, gateway_status
 from generations import approvals
@@ -151,6 +151,34 @@ def _charts(spend: figures.Spend, period: figures.Period, people: list) -> dict:
             href=lambda r: _generations_url({**span, "member": r["owner_id"]}),
         ),
     }
+
+
+@require_GET
+@login_required
+def storage_panel(request: HttpRequest) -> HttpResponse:
+    """The storage panel: the dashboard loads it after the page, since it sums every
+    image the team has (dashboard/storage.py); without JavaScript, a page of its own."""
+    team = admin_team(request)
+    context = {"team": team, "storage": _storage(team)}
+    if request.htmx:
+        return render(request, f"{DASHBOARD}#storage", context)
+    return render(request, "dashboard/storage.html", context)
+
+
+def _storage(team: Team) -> storage.TeamStorage:
+    """The team's storage now, with a row for every member (nothing stored: zero)."""
+    used = storage.team_storage(team)
+    listed = {m.user_id for m in used.members}
+    members = figures.members(team, set())
+    used.members += [
+        storage.MemberStorage(user.pk, user.get_username())
+        for user in members
+        if user.pk not in listed
+    ]
+    current = {user.pk for user in members}
+    for member in used.members:
+        member.left = member.user_id not in current
+    return used
 
 
 @require_GET

@@ -1,5 +1,6 @@
-"""Who is on the team and what they may spend: the members and budgets pages.
-Admins only, through views.admin_team, like every team page."""
+"""Who is on the team and what they may spend: the members and budgets pages (and the
+retention rule, set on the budgets page). Admins only, through views.admin_team, like
+every team page."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard import figures
-from dashboard.forms import BudgetForm, MemberAddForm, PriceForm, RoleForm
+from dashboard.forms import BudgetForm, MemberAddForm, PriceForm, RetentionForm, RoleForm
 from dashboard.views import admin_team
 from generations import catalog
 from spend import budgets
@@ -98,8 +101,7 @@ def member_remove(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 def team_budgets(request: HttpRequest) -> HttpResponse:
     team = admin_team(request)
-    people = [m.user for m in Membership.objects.filter(team=team).select_related("user")]
-    people.sort(key=lambda u: u.get_username())
+    people = _team_people(team)
     if request.method == "GET":
         form = BudgetForm(members=people, initial=_initial_budget(request, people))
         return _budgets_page(request, team, people, form)
@@ -135,8 +137,46 @@ def _initial_budget(request: HttpRequest, people: list) -> dict:
     return {}
 
 
+def _team_people(team: Team) -> list:
+    people = [m.user for m in Membership.objects.filter(team=team).select_related("user")]
+    people.sort(key=lambda u: u.get_username())
+    return people
+
+
+@require_POST
+@login_required
+def team_retention(request: HttpRequest) -> HttpResponse:
+    """The retention rule, set on the budgets page; a rejected value is shown there
+    with its error, as typed."""
+    team = admin_team(request)
+    form = RetentionForm(request.POST)
+    if not form.is_valid():
+        people = _team_people(team)
+        budget_form = BudgetForm(members=people, initial=_initial_budget(request, people))
+        return _budgets_page(request, team, people, budget_form, retention_form=form, status=422)
+    team.keep_originals_days = form.cleaned_data["keep_originals_days"]
+    team.save(update_fields=["keep_originals_days"])
+    days = team.keep_originals_days
+    if days is None:
+        messages.success(request, "Originals are now kept forever.")
+    else:
+        messages.success(
+            request,
+            f"Originals of generations older than {days} day{pluralize(days)} will be "
+            "archived once a day: removed from storage, their thumbnails, settings and "
+            "lineage kept.",
+        )
+    return redirect(f"{reverse('team-budgets')}#retention")
+
+
 def _budgets_page(
-    request: HttpRequest, team: Team, people: list, form: BudgetForm, status: int = 200
+    request: HttpRequest,
+    team: Team,
+    people: list,
+    form: BudgetForm,
+    *,
+    retention_form: RetentionForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     budget_list = figures.team_budgets(team)
     uses = figures.budget_uses(
@@ -156,5 +196,7 @@ def _budgets_page(
         "unpriced": unpriced,
         "price_form": PriceForm(models=unpriced),
         "team_prices": ModelPrice.objects.filter(team=team).select_related("set_by"),
+        "retention_form": retention_form
+        or RetentionForm(initial={"keep_originals_days": team.keep_originals_days}),
     }
     return render(request, "dashboard/budgets.html", context, status=status)

@@ -1,5 +1,6 @@
 """Actions on many generations at once: a zip of their originals, favourites.
-(Deleting, one or many, is generations.deletion.)
+(Deleting, one or many, is generations.deletion.) Originals the team's retention rule
+archived are left out of a zip, and a note in it names them.
 
 The zip is written while it is sent: zipfile writes into a small buffer that the
 response generator empties after every chunk, so an archive of gigabytes needs a few
@@ -17,8 +18,14 @@ from django.db.models import QuerySet
 
 from gallery.queries import visible_to
 from generations.models import GeneratedImage, Generation
+from generations.retention import archived_notice
 
 MAX_SELECTION = 2000
+ARCHIVED_NOTE = "ARCHIVED-ORIGINALS.txt"
+ALL_ARCHIVED = (
+    "The originals of these images were archived by your team's retention rule: only "
+    "their thumbnails and settings are kept, so there is nothing to put in a zip."
+)
 CHUNK = 256 * 1024
 # Already-compressed formats are stored; an SVG is text and shrinks well.
 DEFLATE_TYPES = {"image/svg+xml"}
@@ -78,24 +85,50 @@ class _Drain:
 
 
 def stream_zip(images: Iterable[GeneratedImage]) -> Iterator[bytes]:
-    """The zip of `images`, chunk by chunk. A file missing from storage is skipped."""
+    """The zip of `images`, chunk by chunk. A file missing from storage is skipped; an
+    original the team's retention rule archived is named in ARCHIVED_NOTE instead."""
     sink = _Drain()
+    archived: list[GeneratedImage] = []
     with zipfile.ZipFile(sink, mode="w", allowZip64=True) as archive:
         for image in images:
+            if image.is_archived:
+                archived.append(image)
+                continue
             try:
                 source = default_storage.open(image.file.name, "rb")
             except FileNotFoundError:
                 continue
-            info = zipfile.ZipInfo(zip_name(image), date_time=_zip_time(image))
-            info.compress_type = (
-                zipfile.ZIP_DEFLATED if image.mime_type in DEFLATE_TYPES else zipfile.ZIP_STORED
-            )
+            info = zip_entry(image, zip_name(image))
             with source, archive.open(info, "w", force_zip64=image.bytes > 2**31) as target:
                 while chunk := source.read(CHUNK):
                     target.write(chunk)
                     yield sink.take()
             yield sink.take()
+        if archived:
+            archive.writestr(ARCHIVED_NOTE, archived_note(archived))
     yield sink.take()
+
+
+def archived_note(images: list[GeneratedImage]) -> str:
+    """The note that stands in for archived originals: which, and when."""
+    lines = [
+        "These originals are not in this zip: your team's retention rule removed them",
+        "from storage. Their thumbnails and settings are kept: open a generation and use",
+        "“Regenerate from these settings” to make the image again.",
+        "",
+    ]
+    for image in images:
+        lines.append(f"{zip_name(image)}: {archived_notice(image)}")
+    return "\n".join(lines) + "\n"
+
+
+def zip_entry(image: GeneratedImage, name: str) -> zipfile.ZipInfo:
+    """The zip member for an original: its time, stored or (SVG) compressed."""
+    info = zipfile.ZipInfo(name, date_time=_zip_time(image))
+    info.compress_type = (
+        zipfile.ZIP_DEFLATED if image.mime_type in DEFLATE_TYPES else zipfile.ZIP_STORED
+    )
+    return info
 
 
 def _zip_time(image: GeneratedImage) -> tuple[int, int, int, int, int, int]:

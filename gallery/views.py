@@ -195,8 +195,11 @@ def gallery_zip(request: HttpRequest) -> HttpResponse:
     images = list(bulk.images_for_zip(request.user, ids))
     if not images:
         raise Http404("None of these images is yours.")
+    stored = sum(not image.is_archived for image in images)
+    if not stored:
+        return _bulk_problem(request, bulk.ALL_ARCHIVED)
     response = StreamingHttpResponse(bulk.stream_zip(images), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="studio-{len(images)}-images.zip"'
+    response["Content-Disposition"] = f'attachment; filename="studio-{stored}-images.zip"'
     response["Cache-Control"] = "private, no-store"
     return response
 

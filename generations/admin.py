@@ -25,7 +25,7 @@ class GeneratedImageInline(admin.TabularInline):
     model = GeneratedImage
     extra = 0
     can_delete = False
-    fields = ("index", "mime_type", "width", "height", "bytes", "sha256", "original")
+    fields = ("index", "mime_type", "width", "height", "bytes", "sha256", "archived_at", "original")
     readonly_fields = fields
 
     @admin.display(description="original")

@@ -33,7 +33,7 @@ def generations_delete(*, user: AbstractBaseUser, ids: Iterable[int]) -> int:
     """
     ids = list(ids)
     with transaction.atomic():
-        locked = Generation.objects.select_for_update().filter(owner=user, pk__in=ids)
+        locked = Generation.objects.select_for_update().filter(owner_id=user.pk, pk__in=ids)
         found = dict(locked.values_list("pk", "status"))
         unfinished = sum(status not in Generation.FINISHED for status in found.values())
         if unfinished:
@@ -48,7 +48,7 @@ def generations_delete(*, user: AbstractBaseUser, ids: Iterable[int]) -> int:
 
 
 def _file_names(images) -> set[str]:
-    names = set()
+    names: set[str] = set()
     for original, thumbnail in images.values_list("file", "thumbnail"):
         names.update(n for n in (original, thumbnail) if n)
     return names

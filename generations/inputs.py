@@ -44,6 +44,10 @@ FILE_REUSE_WINDOW = timedelta(days=6)
 GATEWAY_IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp"}
 
 SVG_NOT_A_REFERENCE = "Vector (SVG) images cannot be used as references; pick a raster image."
+ARCHIVED_NOT_AN_INPUT = (
+    "The original of one of the chosen images was archived by your team's retention rule "
+    "(only its thumbnail is kept), so it cannot be sent to a model: pick a newer image."
+)
 
 
 class ReferenceProblem(ValueError):
@@ -137,6 +141,8 @@ def parse_choice(user, token: str, role: str = GenerationInput.Role.REFERENCE) -
         item = queryset.filter(pk=int(raw_id)).first()
         if item is None:
             raise ReferenceProblem("One of the chosen images no longer exists.")
+        if isinstance(item, GeneratedImage) and item.is_archived:
+            raise ReferenceProblem(ARCHIVED_NOT_AN_INPUT)
         return InputChoice(role=role, **{kind: item})
     if token.startswith("data:"):
         return InputChoice(role=role, upload=_upload_from_data_url(user, token, role))
@@ -226,6 +232,8 @@ def _input_bytes(item: GenerationInput) -> tuple[bytes, str]:
     source = item.upload or item.image
     if source is None:
         raise ReferenceProblem("An input image of this generation was deleted before it ran.")
+    if isinstance(source, GeneratedImage) and source.is_archived:
+        raise ReferenceProblem(ARCHIVED_NOT_AN_INPUT)
     with default_storage.open(str(source.file.name)) as f:
         return f.read(), source.mime_type
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from generations.access import get_image_for_user, get_upload_for_user
 from generations.models import GeneratedImage
+from generations.views import original_archived
 from llmtr.spec import MIME_EXTENSIONS
 from llmtr.spec import SVG_MIME as SVG
 
@@ -32,6 +33,8 @@ THUMB_TYPES = {extension: mime for mime, extension in MIME_EXTENSIONS.items()}
 @login_required
 def image_original(request: HttpRequest, pk: int) -> HttpResponse:
     image = get_image_for_user(request.user, pk)
+    if image.is_archived:  # the team's retention rule removed it: 410, and what is kept
+        return original_archived(request, image)
     return _serve_image(request, image, image.file.name, image.mime_type)
 
 

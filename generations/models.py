@@ -179,6 +179,8 @@ class StoredImage(models.Model):
     bytes = models.PositiveBigIntegerField()
     thumb_width = models.PositiveIntegerField()
     thumb_height = models.PositiveIntegerField()
+    # Measured when the thumbnail is made; empty for files stored before it was.
+    thumb_bytes = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -197,6 +199,7 @@ class StoredImage(models.Model):
             "bytes": len(processed.content),
             "thumb_width": processed.thumb_width,
             "thumb_height": processed.thumb_height,
+            "thumb_bytes": len(processed.thumbnail),
         }
 
 
@@ -205,6 +208,10 @@ class GeneratedImage(StoredImage):
 
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="images")
     index = models.PositiveSmallIntegerField()
+    # Set when the team's retention rule removed the original from storage (its
+    # `file` is then empty); the thumbnail and everything measured of it stay.
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_after_days = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ("generation", "index")
@@ -228,6 +235,10 @@ class GeneratedImage(StoredImage):
     @property
     def extension(self) -> str:
         return MIME_EXTENSIONS.get(self.mime_type, "bin")
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class Comparison(models.Model):

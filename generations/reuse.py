@@ -3,7 +3,8 @@
 A text or reference generation reopens the studio with its model, options, prompt
 and reference images; a try-on reopens the wizard with its person, garment and
 options; an edit reopens the edit page on its source image. An input deleted since
-cannot come back: the link says so (`gone=`), and the page says which.
+(or an image whose original the team's retention rule archived) cannot come back: the
+link says so (`gone=`), and the page says which.
 """
 
 from __future__ import annotations
@@ -24,14 +25,16 @@ ROLE = GenerationInput.Role
 
 def input_tokens(generation: Generation) -> list[str]:
     """`upload:<id>` / `image:<id>` of the generation's inputs that still exist."""
-    return [t for t in (_token(i) for i in generation.inputs.all()) if not t.startswith("https")]
+    tokens = (_token(i) for i in generation.inputs.select_related("image"))
+    return [t for t in tokens if t and not t.startswith("https")]
 
 
 def _token(item: GenerationInput) -> str:
     if item.upload_id:
         return f"upload:{item.upload_id}"
     if item.image_id:
-        return f"image:{item.image_id}"
+        # An archived original cannot be sent again: it counts as gone.
+        return "" if item.image.is_archived else f"image:{item.image_id}"
     return item.url if item.url.startswith("https://") else ""
 
 
@@ -39,7 +42,7 @@ def _inputs(generation: Generation) -> tuple[dict[str, list[str]], dict[str, int
     """Tokens of the inputs still there, by role, and how many of each role are gone."""
     kept: dict[str, list[str]] = {}
     gone: dict[str, int] = {}
-    for item in generation.inputs.all():
+    for item in generation.inputs.select_related("image"):
         token = _token(item)
         if token:
             kept.setdefault(item.role, []).append(token)

@@ -51,6 +51,7 @@ def _sample_files(count: int, owner_id: int) -> list[dict]:
                 ),
                 "sha256": hashlib.sha256(original.getvalue()).hexdigest(),
                 "bytes": len(original.getvalue()),
+                "thumb_bytes": len(thumb.getvalue()),
             }
         )
     return files

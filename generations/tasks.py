@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from generations import catalog, services, worker
+from generations import catalog, retention, services, worker
 
 
 # A database hiccup (connection limit, failover) must not lose the task: try again
@@ -29,3 +29,9 @@ def sweep_generations() -> int:
 @shared_task(ignore_result=True)
 def refresh_catalog() -> bool:
     return catalog.catalog_refresh_quietly()
+
+
+@shared_task(ignore_result=True)
+def archive_originals() -> int:
+    """Daily: originals older than their team's retention rule leave storage."""
+    return sum(team.images for team in retention.originals_archive())

@@ -22,7 +22,7 @@ from generations.catalog import StudioModel, available_models, find_model, group
 from generations.chips import References, reference_tokens
 from generations.forms import GenerationForm, carried_values, kept_values
 from generations.inputs import ReferenceProblem, uploads_receive
-from generations.models import Upload
+from generations.models import GeneratedImage, Upload
 from generations.reuse import gone_notice, reuse_url
 from generations.services import generation_create
 from llmtr.pricing import Cost
@@ -287,6 +287,15 @@ def generation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sends": list(generation.sends.all()),
     }
     return render(request, "studio/detail.html", context)
+
+
+def original_archived(request: HttpRequest, image: GeneratedImage) -> HttpResponse:
+    """410 Gone for an original the team's retention rule removed (generations.media
+    answers the original's URL with this once it has checked access): what is kept,
+    and the way to make the image again."""
+    generation = image.generation
+    context = {"image": image, "generation": generation, "reuse_url": reuse_url(generation)}
+    return render(request, "studio/original_archived.html", context, status=410)
 
 
 def _seconds_between(start, end) -> float | None:

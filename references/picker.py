@@ -30,6 +30,7 @@ def picker_items(user, *, limit: int = PICKER_SIZE) -> dict[str, list[PickItem]]
     images = (
         visible_images(user)
         .exclude(mime_type=SVG)
+        .filter(archived_at__isnull=True)
         .select_related("generation")
         .order_by("-id")[:limit]
     )

@@ -10,8 +10,9 @@ from typing import Any
 
 from django import template
 
+from generations import retention
 from generations.catalog import StudioModel
-from generations.models import Generation
+from generations.models import GeneratedImage, Generation
 from llmtr import spec as llmtr_spec
 from llmtr.pricing import estimate
 from spend import money
@@ -149,6 +150,12 @@ def failure_advice(generation: Generation) -> str:
     if generation.error_type == "unsupported_operation":
         return ENDPOINT_MEANING.get(str(details.get("suggested_endpoint") or ""), "")
     return ""
+
+
+@register.filter
+def archived_notice(image: GeneratedImage) -> str:
+    """Where an archived original was: when, and by which rule (generations.retention)."""
+    return retention.archived_notice(image)
 
 
 @register.simple_tag(takes_context=True)

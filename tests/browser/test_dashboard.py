@@ -92,3 +92,25 @@ def test_a_member_gets_a_404(page_for, owner, team_admin):
     assert response.status == 404
     page.goto("/history")
     expect(page.locator(".site-nav")).not_to_contain_text("Team")
+
+
+def test_the_storage_panel_arrives_after_the_page(page_for, owner, teammate, team_admin):
+    from generations.models import GeneratedImage
+
+    image = spend(owner, "recraft/recraft-v4", "0.04")
+    GeneratedImage.objects.create(
+        generation=image, index=0, bytes=3 * 1024**2, thumb_bytes=1024, file="f", thumbnail="t",
+        sha256="0" * 64, width=1, height=1, mime_type="image/png", thumb_width=1, thumb_height=1,
+    )  # fmt: skip
+    page = page_for(team_admin)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+
+    page.goto("/team/")
+
+    expect(page.locator("#storage-total")).to_have_text("3.0\xa0MB")
+    expect(page.locator('#storage-table tr[data-storage-member="owner"] td').last).to_have_text(
+        "3.0\xa0MB"
+    )
+    expect(page.locator("#storage-table tbody tr")).to_have_count(3)  # every member
+    assert problems == []  # no CSP violations, no script errors
