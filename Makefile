@@ -11,7 +11,7 @@ PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check -q
 LOCK := requirements/lock.txt
 TEST_LOCK := requirements/test.lock.txt
 
-.PHONY: run test lint bench deps deps-test chromium lock
+.PHONY: run test lint bench deps deps-test chromium nginx lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -73,12 +73,15 @@ lock: | $(UV)
 chromium:
 	@scripts/ensure_chromium.sh >/dev/null
 
+nginx:
+	@scripts/ensure_nginx.sh
+
 lint: deps-test
 	$(VENV)/bin/ruff check .
 
 # The browser tests find Chromium through CHROMIUM_EXECUTABLE (playwright's own
 # download is not available here). Nothing is deselected: all markers run.
-test: deps-test chromium lint
+test: deps-test chromium nginx lint
 	CHROMIUM_EXECUTABLE=$${CHROMIUM_EXECUTABLE:-/usr/bin/chromium} $(VENV)/bin/pytest -q
 
 bench: deps-test

@@ -97,6 +97,7 @@ def environment() -> dict[str, str]:
     env["STUDIO_PORT"] = env["PORT"]  # honcho gives each process a PORT of its own
     env["EMULATOR_PORT"] = str(envint(env, "EMULATOR_PORT", 8090))
     env["WORKER_CONCURRENCY"] = str(envint(env, "WORKER_CONCURRENCY", 32))
+    env["WORKER_FLAGS"] = "-B"  # one machine: beat runs inside the worker
     # The Procfile's `python` is this interpreter (the virtualenv's).
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return env

@@ -5,6 +5,8 @@ to the database with their money (add_generation)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.utils import timezone
 
@@ -63,3 +65,32 @@ def make_image(catalog, media_root):
         return generation.images.first()
 
     return make
+
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Chromium, driven by Playwright: the system package (CHROMIUM_EXECUTABLE, default
+    /usr/bin/chromium), since Playwright cannot download its own here. A missing
+    Chromium is an error, not a skip: `make test` installs it."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
+    if not os.path.exists(executable):
+        raise RuntimeError(
+            f"Chromium not found at {executable}: run `make test`, which installs it"
+        )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

@@ -15,32 +15,6 @@ import pytest
 # make around it are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = os.environ.get("CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
-    if not os.path.exists(executable):
-        raise RuntimeError(
-            f"Chromium not found at {executable}: run `make test`, which installs it"
-        )
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page_for(browser, live_server):
     """page_for(user) -> a Playwright page logged in as that user. Each user gets a
