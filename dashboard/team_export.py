@@ -178,7 +178,7 @@ def _add_original(
         summary.missing += 1
         return False
     digest = hashlib.sha256()
-    large = image.bytes > 2**31
+    large = image.bytes >= zipfile.ZIP64_LIMIT
     with source, archive.open(zip_entry(image, path), "w", force_zip64=large) as target:
         while chunk := source.read(CHUNK):
             digest.update(chunk)
@@ -192,7 +192,7 @@ def _add_original(
 
 
 def _add_file(archive: zipfile.ZipFile, name: str, source: IO[bytes]) -> None:
-    large = source.tell() > 2**31
+    large = source.tell() >= zipfile.ZIP64_LIMIT
     source.seek(0)
     info = zipfile.ZipInfo(name, date_time=_now_for_zip())
     info.compress_type = zipfile.ZIP_DEFLATED

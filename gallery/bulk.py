@@ -99,7 +99,7 @@ def stream_zip(images: Iterable[GeneratedImage]) -> Iterator[bytes]:
             except FileNotFoundError:
                 continue
             info = zip_entry(image, zip_name(image))
-            with source, archive.open(info, "w", force_zip64=image.bytes > 2**31) as target:
+            with source, archive.open(info, "w", force_zip64=image.bytes >= zipfile.ZIP64_LIMIT) as target:
                 while chunk := source.read(CHUNK):
                     target.write(chunk)
                     yield sink.take()

@@ -234,8 +234,11 @@ def _input_bytes(item: GenerationInput) -> tuple[bytes, str]:
         raise ReferenceProblem("An input image of this generation was deleted before it ran.")
     if isinstance(source, GeneratedImage) and source.is_archived:
         raise ReferenceProblem(ARCHIVED_NOT_AN_INPUT)
-    with default_storage.open(str(source.file.name)) as f:
-        return f.read(), source.mime_type
+    try:
+        with default_storage.open(str(source.file.name)) as f:
+            return f.read(), source.mime_type
+    except FileNotFoundError:  # archived or deleted between the check and the read
+        raise ReferenceProblem(ARCHIVED_NOT_AN_INPUT) from None
 
 
 def gateway_file_id(

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from generations.deletion import delete_unreferenced_files
-from generations.models import GeneratedImage
+from generations.models import GeneratedImage, Generation
 from teams.models import Team
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,8 @@ def team_originals_archive(
     batch_size: int = BATCH_SIZE,
     max_batches: int = MAX_BATCHES,
 ) -> int:
-    """Archive one team's originals of generations created before now - keep_days."""
+    """Archive one team's originals made before now - keep_days, except those an
+    unfinished generation is still to be sent with."""
     cutoff = now - timedelta(days=keep_days)
     archived, after = 0, 0
     for _ in range(max_batches):
@@ -107,9 +108,17 @@ def _archive_batch(
             GeneratedImage.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
                 generation__team_id=team_id,
-                generation__created_at__lt=cutoff,
+                # The image's own age: a generation that waited days for an approval
+                # keeps its new images their N days.
+                created_at__lt=cutoff,
                 archived_at__isnull=True,
                 pk__gt=after,
+            )
+            # Not while an unfinished generation is to be sent with it as an input.
+            .exclude(
+                used_in__generation__status__in=[
+                    s for s in Generation.Status.values if s not in Generation.FINISHED
+                ]
             )
             .order_by("pk")
             .values_list("pk", "file")[:size]

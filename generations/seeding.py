@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -141,6 +142,11 @@ def _images_and_ledger(generations: list[Generation], files: list[dict], user) -
             LedgerEntry(kind="settlement", amount=g.cost or 0, released=g.estimated_cost, **money)
         )
     GeneratedImage.objects.bulk_create(images, batch_size=BATCH)
+    # An image is as old as its generation (created_at is auto_now_add: set it after).
+    made_at = Generation.objects.filter(pk=OuterRef("generation_id")).values("created_at")[:1]
+    GeneratedImage.objects.filter(generation__in=[g.pk for g in generations]).update(
+        created_at=Subquery(made_at)
+    )
     LedgerEntry.objects.bulk_create(ledger, batch_size=BATCH)
     # Rows written in bulk skip the running totals: bring the team's periods and the
     # dashboard's rollups in line.

@@ -17,10 +17,12 @@ the gateway, so proxies and orchestrators may ask every few seconds.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import os
 import uuid
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
@@ -30,19 +32,34 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from health_check.base import HealthCheck
 from health_check.contrib.redis import Redis as _Redis
 from health_check.exceptions import ServiceUnavailable
-from health_check.views import HealthCheckView
+from health_check.views import HealthCheckView, MediaType
 from kombu.exceptions import KombuError
 from redis.asyncio import Redis as RedisClient
 
 PROBE_FOLDER = "health"
 
 
+# Checks run on these threads, not on the event loop's default executor: asgiref waits
+# for that one to drain before a sync (WSGI) request returns, so a check stuck past its
+# timeout would hold the request (and a gunicorn thread) with it. Here a stuck check
+# holds one of a few threads; later checks time out in the queue instead of piling up.
+_EXECUTOR = ThreadPoolExecutor(max_workers=6, thread_name_prefix="health")
+
+
 class HealthView(HealthCheckView):
+    """Every check: is this studio ready to do its work (monitoring, alerts)."""
+
+    checks_setting = "HEALTH_CHECKS"
+
     @property
     def checks(self) -> list[Any]:
-        return settings.HEALTH_CHECKS
+        return getattr(settings, self.checks_setting)
+
+    def get_executor(self) -> contextlib.AbstractContextManager[Executor | None]:
+        return contextlib.nullcontext(_EXECUTOR)
 
     async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _plain_unless_understood(request)
         response = await super().get(request, *args, **kwargs)
         if response.status_code == 500 and any(result.error for result in self.results):
             response.status_code = 503
@@ -74,6 +91,28 @@ class HealthView(HealthCheckView):
         )
 
 
+def _plain_unless_understood(request: HttpRequest) -> None:
+    """Only text and JSON are answered (the library's feeds would say 200 while
+    unhealthy); an Accept header the library cannot parse gets text, not a 500."""
+    if request.GET.get("format") not in (None, "json", "text"):
+        request.GET = request.GET.copy()
+        request.GET["format"] = "text"
+    try:
+        list(MediaType.parse_header(request.META.get("HTTP_ACCEPT", "*/*")))
+    except ValueError:
+        request.META["HTTP_ACCEPT"] = "text/plain"
+        request.__dict__.pop("headers", None)  # HttpRequest.headers is cached from META
+
+
+class LiveView(HealthView):
+    """What this web process needs to serve pages: for a load balancer or an
+    orchestrator's healthcheck (compose's web service). Not the catalog's age: a
+    gateway that is down for hours must not take the pages (history, gallery, the
+    dashboard) down with it; /health/ reports it."""
+
+    checks_setting = "HEALTH_LIVE_CHECKS"
+
+
 def check_name(check: HealthCheck) -> str:
     """A check's key in the JSON answer: its class name, lower case ("database")."""
     return type(check).__name__.lower()
@@ -88,7 +127,7 @@ class Storage(HealthCheck):
     timeout = datetime.timedelta(seconds=5)
 
     def run(self) -> None:
-        storage = storages[self.alias]
+        storage = _probe_storage(self.alias)
         payload = f"studio health probe {uuid.uuid4()}".encode()
         name = ""
         try:
@@ -103,6 +142,19 @@ class Storage(HealthCheck):
         finally:
             if name:
                 _delete(storage, name)
+
+
+def _probe_storage(alias: str) -> Any:
+    """The storage, or on S3 the same bucket through a client that gives up in seconds
+    (boto's own defaults wait a minute and retry): a probe must answer quickly."""
+    storage = storages[alias]
+    if not hasattr(storage, "client_config"):
+        return storage
+    from botocore.config import Config
+
+    quick = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 1})
+    options = {**settings.STORAGES[alias].get("OPTIONS", {}), "client_config": quick}
+    return type(storage)(**options)
 
 
 def _step(name: str) -> str:

@@ -376,13 +376,13 @@ if env("SENTRY_DSN"):
 HEALTH_CATALOG_MAX_AGE_SECONDS = envint(
     "HEALTH_CATALOG_MAX_AGE_SECONDS", 3 * CATALOG_MAX_AGE_SECONDS
 )
-HEALTH_CHECKS = [
+HEALTH_LIVE_CHECKS = [  # /health/live/: what a web process needs to serve pages
     "health_check.checks.Database",
     "studio.health.Storage",
     "studio.health.Broker",
     *(["studio.health.Redis"] if REDIS_URL else []),
-    "generations.health.Catalog",
 ]
+HEALTH_CHECKS = [*HEALTH_LIVE_CHECKS, "generations.health.Catalog"]  # /health/: all of it
 # Probes speak plain HTTP to the container: with HTTPS=1 they get the answer, not a
 # redirect (which `curl -f` would count as healthy).
-SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_REDIRECT_EXEMPT = [r"^health/(live/)?$"]

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from studio.health import HealthView
+from studio.health import HealthView, LiveView
 from studio.signin import SignInView
 
 urlpatterns = [
     # For load balancers and orchestrators: no sign-in, no user data (studio/health.py).
     path("health/", HealthView.as_view(), name="health"),
+    path("health/live/", LiveView.as_view(), name="health-live"),
     path("accounts/login/", SignInView.as_view(), name="login"),
     # The admin signs in through the same limited view.
     path("admin/login/", SignInView.as_view()),

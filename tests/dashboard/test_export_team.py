@@ -194,9 +194,17 @@ def test_a_failed_export_leaves_no_partial_file(tmp_path, history, monkeypatch):
 
 
 def test_it_is_streamed_a_chunk_of_rows_at_a_time(tmp_path, history, monkeypatch):
-    """Rows come through .iterator() in chunks: with chunks of two, every generation
-    still arrives, each once."""
+    """Rows come through .iterator() in chunks: with chunks of two, the images are
+    fetched a chunk at a time (one query per chunk), and every generation still
+    arrives, each once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     monkeypatch.setattr(team_export, "ROWS", 2)
-    archive, _ = export(tmp_path, str(history["team"].pk))
+    with CaptureQueriesContext(connection) as queries:
+        archive, _ = export(tmp_path, str(history["team"].pk))
     ids = [json.loads(line)["id"] for line in archive.read("generations.jsonl").splitlines()]
     assert ids == sorted(g.pk for g in history["made"])
+    image_reads = [q for q in queries.captured_queries
+                   if 'FROM "generations_generatedimage"' in q["sql"]]  # fmt: skip
+    assert len(image_reads) == -(-len(ids) // 2)  # one per chunk of two

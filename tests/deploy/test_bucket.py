@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import uuid
 
 import httpx
@@ -43,3 +44,11 @@ def test_a_store_that_refuses_the_key_is_a_clear_error(settings, seaweed):
     use_bucket(settings, seaweed, "any-bucket", secret_key="not-the-secret")
     with pytest.raises(CommandError, match="Cannot reach the bucket any-bucket"):
         ensure_bucket()
+
+
+def test_a_store_that_never_answers_is_an_error_after_the_wait(settings, seaweed):
+    use_bucket(settings, seaweed, "any-bucket", endpoint_url="http://127.0.0.1:9")
+    started = time.monotonic()
+    with pytest.raises(CommandError, match="Cannot reach the store for any-bucket"):
+        call_command("ensure_bucket", "--wait", "2", stdout=io.StringIO())
+    assert 2 <= time.monotonic() - started < 30

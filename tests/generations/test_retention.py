@@ -208,3 +208,29 @@ def test_two_runs_at_once_archive_each_image_once(time_machine, make_generation,
     assert GeneratedImage.objects.filter(archived_at__isnull=False).count() == 6
     assert all(i.file.name == "" for i in GeneratedImage.objects.all())
     assert not any(default_storage.exists(name) for name in originals)
+
+
+def test_an_image_counts_its_own_age_not_its_generations(made, owner, archive):
+    """A generation that waited (an approval) keeps its new images their N days."""
+    old = made["old"]
+    Generation.objects.filter(pk=old.pk).update(created_at=START - timedelta(days=400))
+    GeneratedImage.objects.filter(generation=old).update(created_at=START + timedelta(days=60))
+    archive()
+    assert not old.images.get().is_archived
+
+
+def test_an_image_an_unfinished_generation_will_be_sent_with_is_kept(
+    made, owner, archive, make_generation
+):
+    from generations.models import GenerationInput
+
+    old = made["old"]
+    image = old.images.get()
+    waiting = make_generation(owner, "google/gemini-3.1-flash-image", run=False, prompt="later")
+    GenerationInput.objects.create(generation=waiting, position=0, role="reference", image=image)
+    archive()
+    assert not old.images.get().is_archived and stored(image.file.name)
+
+    Generation.objects.filter(pk=waiting.pk).update(status="succeeded")  # it ran: now it may go
+    archive()
+    assert old.images.get().is_archived and not stored(image.file.name)

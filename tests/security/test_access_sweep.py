@@ -26,6 +26,7 @@ OPEN = {
     "accounts/password_change/done/", "accounts/password_reset/", "accounts/password_reset/done/",
     "accounts/reset/<uidb64>/<token>/", "accounts/reset/done/",
     "health/",  # service health for probes: no user data (tests/studio/test_health.py)
+    "health/live/",  # the same, without the catalog (tests/studio/test_health.py)
 }  # fmt: skip
 OWN_ONLY = {
     "", "studio/fields", "studio/estimate", "generate", "history", "gallery", "gallery/bulk",

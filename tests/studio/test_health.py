@@ -228,3 +228,24 @@ def test_behind_tls_a_plain_http_probe_gets_the_answer_not_a_redirect(catalog, s
     settings.SECURE_SSL_REDIRECT = True
     assert Client().get("/health/").status_code == 200
     assert Client().get("/accounts/login/").status_code == 301
+
+
+def test_an_unparsable_accept_header_gets_text_not_an_error(client):
+    response = client.get("/health/", HTTP_ACCEPT="foo")
+    assert response.status_code in (200, 503)
+    assert response["Content-Type"].startswith("text/plain")
+
+
+def test_only_text_and_json_are_answered(client):
+    response = client.get("/health/?format=rss")
+    assert response["Content-Type"].startswith("text/plain")
+
+
+def test_the_liveness_check_leaves_the_catalog_out(client):
+    """An empty catalog (the gateway never answered) does not take the pages down."""
+    live = client.get("/health/live/?format=json")
+    full = client.get("/health/?format=json")
+    assert "catalog" not in live.json()["checks"] and "catalog" in full.json()["checks"]
+    assert full.json()["checks"]["catalog"]["status"] == "error"  # nothing loaded here
+    assert full.status_code == 503
+    assert live.status_code == 200, live.json()
