@@ -181,14 +181,7 @@ def budget_uses(budget_list: list[Budget], period: Period) -> dict[int | None, B
                 spent = sum((s for _, s in per_member.values()), Decimal(0))
             else:
                 reserved, spent = per_member.get(budget.user_id, (Decimal(0), Decimal(0)))
-            row = BudgetPeriod(
-                budget=budget,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                limit=budget.amount,
-                reserved=reserved,
-                spent=spent,
-            )
+            row = budgets.period_row(budget, (starts_at, ends_at), reserved=reserved, spent=spent)
         uses[budget.user_id] = BudgetUse(budget, row, budgets.days_left(row, at=now))
     return uses
 

@@ -79,6 +79,17 @@ def ledger_totals(
     return reserved, totals["spent"] or zero
 
 
+def period_row(
+    budget: Budget, bounds: tuple[datetime, datetime], *, reserved: Decimal, spent: Decimal
+) -> BudgetPeriod:
+    """A period of `budget` (not saved) at its limit now, with these running totals."""
+    starts_at, ends_at = bounds
+    return BudgetPeriod(
+        budget=budget, starts_at=starts_at, ends_at=ends_at, limit=budget.amount,
+        reserved=reserved, spent=spent,
+    )  # fmt: skip
+
+
 def current_period(budget: Budget, at: datetime | None = None) -> BudgetPeriod:
     """The row of the period containing `at` (now), created on first use with the
     budget's limit at that time and the ledger's totals so far; earlier periods stay
@@ -91,14 +102,8 @@ def current_period(budget: Budget, at: datetime | None = None) -> BudgetPeriod:
             reserved, spent = ledger_totals(
                 team_id=budget.team_id, user_id=budget.user_id, starts_at=starts_at, ends_at=ends_at
             )
-            period = BudgetPeriod.objects.create(
-                budget=budget,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                limit=budget.amount,
-                reserved=reserved,
-                spent=spent,
-            )
+            period = period_row(budget, (starts_at, ends_at), reserved=reserved, spent=spent)
+            period.save(force_insert=True)
             alerts.check(period)
     return period
 

@@ -29,6 +29,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from spend.money import usd
+from tests.browser.test_studio import FAMILIES
 from tests.deploy.stack import Stack, received_tasks, wait_until
 
 pytestmark = pytest.mark.deploy
@@ -36,14 +37,6 @@ pytestmark = pytest.mark.deploy
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "drill-Passw0rd-long-enough"
-FAMILIES = [
-    ("openai/gpt-image-2", {"output_format": "webp"}),
-    ("recraft/recraft-v4", {}),
-    ("recraft/recraft-v3-vector", {}),
-    ("google/imagen-4.0-fast-generate-001", {}),
-    ("google/gemini-3.1-flash-image", {"size": "512"}),
-    ("xai/grok-imagine-image", {}),
-]
 FINISHED = ("succeeded", "failed", "rejected")
 DEADLINE = 90  # seconds for every generation to end once the faults are over
 
