@@ -162,10 +162,12 @@ def test_a_missing_broker_folder_is_unavailable(tmp_path):
     there.mkdir()
     options = {"data_folder_in": str(tmp_path / "gone"), "data_folder_out": str(there),
                "control_folder": str(there)}  # fmt: skip
-    app = Celery(broker="filesystem://localhost//", broker_transport_options=options)
+    app = Celery(
+        broker="filesystem://localhost//", broker_transport_options=options, set_as_current=False
+    )  # never the studio's current app
     with pytest.raises(ServiceUnavailable, match="data_folder_in is missing"):
         Broker(app=app).run()
-    app = Celery(broker="filesystem://localhost//", broker_transport_options={
+    app = Celery(broker="filesystem://localhost//", set_as_current=False, broker_transport_options={
         **options, "data_folder_in": str(there)})  # fmt: skip
     Broker(app=app).run()  # both folders there: available
 
