@@ -1,0 +1,96 @@
+"""Boards' questions: the boards a user may see, with counts and covers, and one
+board's images in keyset pages (as gallery.queries pages the gallery).
+
+A board's page is ordered by (position, id) and continues after a cursor, the last
+item shown: never an OFFSET, so a deep page costs what the first one does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import BigIntegerField, Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from boards.access import visible_boards
+from boards.models import Board, BoardItem
+from gallery.queries import PAGE_SIZE, THUMB_FIELDS
+from generations.models import GeneratedImage
+
+_CURSOR = re.compile(r"^(-?\d{1,12})_(\d{1,18})$")
+ITEM_IMAGE_FIELDS = tuple(f"image__{f}" for f in (*THUMB_FIELDS, "width", "height", "archived_at"))
+ITEM_GENERATION_FIELDS = ("image__generation__prompt", "image__generation__model_id")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    position: int
+    pk: int
+
+    def __str__(self) -> str:
+        return f"{self.position}_{self.pk}"
+
+    @classmethod
+    def parse(cls, raw: str | None) -> Cursor | None:
+        """None for a missing or tampered marker: that is page one."""
+        match = _CURSOR.match(raw or "")
+        return cls(int(match.group(1)), int(match.group(2))) if match else None
+
+
+@dataclass
+class Page:
+    items: list[BoardItem]
+    next_cursor: Cursor | None
+
+
+def board_page(board: Board, *, after: Cursor | None = None, size: int | None = None) -> Page:
+    """One page of a board: one query, the image and its generation joined in."""
+    size = size or PAGE_SIZE
+    rows = BoardItem.objects.filter(board=board)
+    if after is not None:
+        rows = rows.filter(
+            Q(position__gt=after.position) | Q(position=after.position, pk__gt=after.pk)
+        )
+    rows = (
+        rows.order_by("position", "id")
+        .select_related("image__generation")
+        .only("id", "board_id", "position", "added_by_id", *ITEM_IMAGE_FIELDS,
+              *ITEM_GENERATION_FIELDS)
+    )  # fmt: skip
+    found = list(rows[: size + 1])
+    last = found[size - 1] if len(found) > size else None
+    return Page(found[:size], Cursor(last.position, last.pk) if last else None)
+
+
+def boards_for(user: AbstractBaseUser) -> list[Board]:
+    """The user's boards and their team's shared ones, each with `item_count` and
+    `cover_image` (the chosen cover, else the first item): two queries in all."""
+    first = BoardItem.objects.filter(board=OuterRef("pk")).order_by("position", "id")
+    boards = list(
+        visible_boards(user)
+        .select_related("owner")
+        .annotate(
+            item_count=Count("items", distinct=True),
+            cover_image_id=Coalesce(
+                "cover_id",
+                Subquery(first.values("image_id")[:1]),
+                output_field=BigIntegerField(),
+            ),
+        )
+        .order_by("-updated_at", "-id")
+    )
+    ids = {b.cover_image_id for b in boards if b.cover_image_id}
+    images = GeneratedImage.objects.only(*THUMB_FIELDS).in_bulk(ids) if ids else {}
+    for board in boards:
+        board.cover_image = images.get(board.cover_image_id)
+    return boards
+
+
+def boards_to_add_to(user: AbstractBaseUser) -> QuerySet[Board]:
+    return visible_boards(user).order_by("name")
+
+
+def boards_count(user: AbstractBaseUser) -> int:
+    return visible_boards(user).count()
