@@ -77,7 +77,9 @@ INSTALLED_APPS = [
     "references",
     "edits",
     "tryon",
+    "presets",
     "gallery",
+    "boards",
     "dashboard",
 ]
 
@@ -113,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "boards.context.boards_nav",
             ],
         },
     },

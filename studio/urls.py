@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("references.urls")),
     path("", include("edits.urls")),
     path("", include("tryon.urls")),
+    path("", include("presets.urls")),
     path("", include("gallery.urls")),
+    path("", include("boards.urls")),
     path("", include("generations.urls")),
 ]

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = [
     "studio", "llmtr", "teams", "spend", "generations", "references", "edits", "tryon",
-    "gallery", "dashboard",
+    "presets", "gallery", "boards", "dashboard",
 ]  # fmt: skip
 
 

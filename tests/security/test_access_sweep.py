@@ -12,10 +12,12 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from boards.services import board_add, board_create
 from gallery.comparisons import comparison_create
 from generations import services, worker
 from generations.catalog import find_model
 from generations.inputs import upload_create
+from presets.models import Preset
 from teams.models import Membership, Team
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +34,8 @@ OWN_ONLY = {
     "", "studio/fields", "studio/estimate", "generate", "history", "gallery", "gallery/bulk",
     "gallery/zip", "compare", "uploads", "references/chip", "references/picker", "edit", "tryon",
     "catalog/refresh",
+    "presets", "presets/new",  # presets: the caller's own and their team's
+    "boards", "boards/add",  # boards: the caller's own and team boards, own images
 }  # fmt: skip
 TEAM_ADMIN_ONLY = {
     "team/", "team/generations", "team/export.csv", "team/members", "team/budgets",
@@ -40,6 +44,7 @@ TEAM_ADMIN_ONLY = {
     "team/approvals/<int:generation_id>/reject", "team/approvals/settings",
     "team/alerts/<int:alert_id>/dismiss", "team/prices", "team/retention",
     "team/storage",
+    "presets/brand-kit",
 }  # fmt: skip
 # pattern -> (kind of object, may the owner's team admin see it?)
 OBJECT = {
@@ -55,6 +60,18 @@ OBJECT = {
     "compare/<int:pk>": ("comparison", True),
     "compare/<int:pk>/generations/<int:generation_pk>": ("comparison-column", True),
     "compare/<int:pk>/generations/<int:generation_pk>/retry": ("comparison-column", False),
+    # A private board: its owner's only (team boards: tests/boards/test_access.py).
+    "boards/<int:pk>": ("board", False),
+    "boards/<int:pk>/edit": ("board", False),
+    "boards/<int:pk>/delete": ("board", False),
+    "boards/<int:pk>/items": ("board", False),
+    "boards/<int:pk>/zip": ("board", False),
+    "boards/<int:pk>/thumbs/<int:image_pk>": ("board-image", False),
+    # A personal preset: its owner's only (team presets: tests/presets/test_views.py).
+    "presets/<int:pk>": ("preset", False),
+    "presets/<int:pk>/apply": ("preset", False),
+    "presets/<int:pk>/edit": ("preset", False),
+    "presets/<int:pk>/delete": ("preset", False),
 }
 
 
@@ -87,10 +104,19 @@ def things(owner, catalog, media_root, emulator, monkeypatch, no_broker):
         prompt="compare me",
         models=[find_model("recraft/recraft-v2"), find_model("google/imagen-4.0-generate-001")],
     )
+    image = generation.images.get()
+    board = board_create(user=owner, name="Private board", visibility="private")
+    board_add(user=owner, board=board, generation_ids=[generation.pk])
+    preset = Preset.objects.create(
+        owner=owner, name="Mine", template="mine", targets=[{"model": "recraft/recraft-v2", "options": {}}]
+    )
     return {
+        "board": {"pk": board.pk},
+        "board-image": {"pk": board.pk, "image_pk": image.pk},
         "generation": {"pk": generation.pk},
         "image": {"pk": generation.images.get().pk},
         "upload": {"pk": upload.pk},
+        "preset": {"pk": preset.pk},
         "comparison": {"pk": comparison.pk},
         "comparison-column": {
             "pk": comparison.pk,
@@ -158,7 +184,15 @@ def test_team_pages_are_for_team_admins_only(pattern, client, owner, stranger, t
 @pytest.mark.parametrize("pattern", sorted(OWN_ONLY | TEAM_ADMIN_ONLY | set(OBJECT)))
 def test_every_page_but_the_open_ones_asks_to_sign_in(pattern, client):
     url = url_for(
-        pattern, {"pk": 1, "generation_pk": 1, "user_id": 1, "generation_id": 1, "alert_id": 1}
+        pattern,
+        {
+            "pk": 1,
+            "generation_pk": 1,
+            "user_id": 1,
+            "generation_id": 1,
+            "alert_id": 1,
+            "image_pk": 1,
+        },
     )
     for response in (client.get(url), client.post(url)):
         assert response.status_code in (302, 405), url
@@ -191,6 +225,6 @@ def test_every_post_needs_a_csrf_token(pattern, owner, team_admin, things):
     client = Client(enforce_csrf_checks=True)
     client.force_login(team_admin if pattern.startswith("team/") else owner)
     ids = {"user_id": owner.pk, "generation_id": things["generation"]["pk"], "alert_id": 1}
-    url = url_for(pattern, {**things["comparison-column"], **ids})
+    url = url_for(pattern, {**things["comparison-column"], **ids, "image_pk": 1})
 
     assert client.post(url).status_code in (403, 405), url
