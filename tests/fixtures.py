@@ -35,6 +35,17 @@ def now():
 
 
 @pytest.fixture
+def seeded(media_root):
+    """seeded(user, count) -> seed_generations' synthetic history with real files."""
+    from generations.seeding import seed_generations
+
+    def seed(user, count, **options):
+        return seed_generations(user=user, count=count, **options)
+
+    return seed
+
+
+@pytest.fixture
 def make_upload(media_root):
     """make_upload(user, shade) -> an Upload of a distinct small JPEG."""
     from generations.inputs import upload_create

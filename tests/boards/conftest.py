@@ -11,17 +11,6 @@ def _no_worker(no_broker):
 
 
 @pytest.fixture
-def seeded(media_root):
-    """seeded(user, count) -> seed_generations' synthetic history with real files."""
-    from generations.seeding import seed_generations
-
-    def seed(user, count, **options):
-        return seed_generations(user=user, count=count, **options)
-
-    return seed
-
-
-@pytest.fixture
 def make_board():
     """make_board(user, name, visibility="private", generations=()) -> a board with
     the images of those generations on it, added by `user`."""

@@ -15,17 +15,6 @@ def _no_worker(no_broker):
 
 
 @pytest.fixture
-def seeded(media_root):
-    """seeded(user, count) -> seed_generations' synthetic history with real files."""
-    from generations.seeding import seed_generations
-
-    def seed(user, count, **options):
-        return seed_generations(user=user, count=count, **options)
-
-    return seed
-
-
-@pytest.fixture
 def comparison(owner, catalog, media_root, emulator):
     """The owner's comparison of two models, run: Imagen succeeded, Recraft failed."""
     from gallery.comparisons import comparison_create
