@@ -78,8 +78,10 @@ INSTALLED_APPS = [
     "edits",
     "tryon",
     "presets",
+    "matrix",
     "gallery",
     "boards",
+    "shares",
     "dashboard",
 ]
 

@@ -18,7 +18,9 @@ urlpatterns = [
     path("", include("edits.urls")),
     path("", include("tryon.urls")),
     path("", include("presets.urls")),
+    path("", include("matrix.urls")),
     path("", include("gallery.urls")),
     path("", include("boards.urls")),
+    path("", include("shares.urls")),
     path("", include("generations.urls")),
 ]

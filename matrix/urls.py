@@ -1,0 +1,3 @@
+"""matrix: its pages (filled in by the feature)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""shares: its pages (filled in by the feature)."""
+
+urlpatterns: list = []
