@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "boards",
     "shares",
     "dashboard",
+    "webhooks",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("team/", include("dashboard.urls")),
+    path("team/", include("webhooks.urls")),
     path("", include("references.urls")),
     path("", include("edits.urls")),
     path("", include("tryon.urls")),

@@ -1,0 +1,3 @@
+"""webhooks: its pages (filled in by the feature)."""
+
+urlpatterns: list = []
