@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from generations.models import Generation
@@ -335,16 +335,18 @@ def recent_failures(rows: QuerySet[Generation], limit: int = RECENT_FAILURES) ->
 def members(team: Team, extra_ids: set[int]) -> list:
     """The team's members, and anyone who spent in the period but has left since."""
     User = get_user_model()
+    on_team = Membership.objects.filter(team=team)
+    role = on_team.filter(user=OuterRef("pk")).values("role")[:1]
     return list(
-        User.objects.filter(Q(membership__team=team) | Q(pk__in=extra_ids))
-        .select_related("membership")
+        User.objects.filter(Q(pk__in=on_team.values("user_id")) | Q(pk__in=extra_ids))
+        .annotate(team_role=Subquery(role))
         .order_by("username")
     )
 
 
 def role_of(user, team: Team) -> str:
-    try:
-        membership = user.membership
-    except Membership.DoesNotExist:
-        return ""
-    return membership.role if membership.team_id == team.pk else ""
+    """The user's role in `team` (a user may be on several teams), "" once they left."""
+    if hasattr(user, "team_role"):  # read with the members() query
+        return user.team_role or ""
+    row = Membership.objects.filter(user=user, team=team).values_list("role", flat=True)
+    return row.first() or ""

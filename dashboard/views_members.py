@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit.log import record
 from dashboard import figures
 from dashboard.forms import BudgetForm, MemberAddForm, PriceForm, RetentionForm, RoleForm
 from dashboard.views import admin_team
@@ -20,7 +22,9 @@ from spend import budgets
 from spend.models import ModelPrice
 from teams import actions
 from teams.access import login_required
+from teams.forms import InviteForm
 from teams.models import Membership, Team
+from teams.queries import open_invites
 
 # --- members -------------------------------------------------------------------------
 
@@ -30,12 +34,17 @@ def _members_page(request: HttpRequest, team: Team, add_form: MemberAddForm, sta
         Membership.objects.filter(team=team).select_related("user").order_by("user__username")
     )
     admins = sum(1 for m in memberships if m.is_admin)
+    invites = list(open_invites(team))
+    for invite in invites:
+        invite.link = request.build_absolute_uri(reverse("team-join", args=[invite.token]))
     context = {
         "team": team,
         "memberships": memberships,
         "admin_count": admins,
         "add_form": add_form,
         "roles": Membership.Role.choices,
+        "invites": invites,
+        "invite_form": InviteForm(),
     }
     return render(request, "dashboard/members.html", context, status=status)
 
@@ -154,8 +163,20 @@ def team_retention(request: HttpRequest) -> HttpResponse:
         people = _team_people(team)
         budget_form = BudgetForm(members=people, initial=_initial_budget(request, people))
         return _budgets_page(request, team, people, budget_form, retention_form=form, status=422)
+    before = {"keep_originals_days": team.keep_originals_days}
     team.keep_originals_days = form.cleaned_data["keep_originals_days"]
-    team.save(update_fields=["keep_originals_days"])
+    with transaction.atomic():
+        team.save(update_fields=["keep_originals_days"])
+        after = {"keep_originals_days": team.keep_originals_days}
+        if before != after:
+            record(
+                action="retention.changed",
+                actor=request.user,
+                team_id=team.pk,
+                target=team,
+                before=before,
+                after=after,
+            )
     days = team.keep_originals_days
     if days is None:
         messages.success(request, "Originals are now kept forever.")

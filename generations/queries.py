@@ -41,7 +41,9 @@ def history_page(
     rows = Generation.objects.filter(owner=user)
     if before is not None:
         rows = rows.filter(pk__lt=before)
-    page = list(rows.order_by("-id").prefetch_related("images")[: size + 1])
+    # The team too: a user on several teams sees which one each generation was made for.
+    rows = rows.order_by("-id").select_related("team").prefetch_related("images")
+    page = list(rows[: size + 1])
     next_before = page[size - 1].pk if len(page) > size else None
     return page[:size], next_before
 
@@ -51,9 +53,14 @@ def month_start(now: datetime | None = None) -> datetime:
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def user_spend(user: AbstractBaseUser, *, since: datetime | None = None) -> Decimal:
-    """What the gateway really charged for the user's generations (settlements)."""
+def user_spend(
+    user: AbstractBaseUser, *, since: datetime | None = None, team_id: int | None = None
+) -> Decimal:
+    """What the gateway really charged for the user's generations (settlements), for
+    one team of theirs when `team_id` is given."""
     entries = LedgerEntry.objects.filter(user=user, kind=LedgerEntry.Kind.SETTLEMENT)
+    if team_id is not None:
+        entries = entries.filter(team_id=team_id)
     if since is not None:
         entries = entries.filter(spent_at__gte=since)
     total = entries.aggregate(total=Sum("amount"))["total"]

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from axes.backends import AxesStandaloneBackend
 from axes.models import AccessAttempt, AccessLog
@@ -78,7 +78,7 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     return render(request, "registration/login.html", {"form": form}, status=429)
 
 
-def _recent() -> timezone.datetime:
+def _recent() -> datetime:
     return timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
 
 

@@ -19,14 +19,37 @@ from django_htmx.http import HttpResponseClientRedirect
 from studio.http import HtmxHttpRequest
 from teams.models import Membership, Team
 
+# Where a user's memberships are kept once read: a request's user is a fresh object,
+# so this is a per-request cache (actions that change memberships clear it).
+_CACHE = "_team_memberships"
 
-def membership_of(user: AbstractBaseUser) -> Membership | None:
-    """The user's membership (kept on the user once read, like any related object)."""
-    try:
-        membership: Membership = user.membership  # type: ignore[attr-defined]
-        return membership
-    except Membership.DoesNotExist:
-        return None
+
+def memberships_of(user: AbstractBaseUser | AnonymousUser) -> list[Membership]:
+    """All the user's memberships with their teams, oldest first: one query a request."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, _CACHE, None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user_id=user.pk)
+            .select_related("team")
+            .order_by("joined_at", "pk")
+        )
+        setattr(user, _CACHE, cached)
+    return cached
+
+
+def forget_memberships(user: AbstractBaseUser | AnonymousUser) -> None:
+    """Drop the cached memberships, after a switch, a join or a leave."""
+    if hasattr(user, _CACHE):
+        delattr(user, _CACHE)
+
+
+def membership_of(user: AbstractBaseUser | AnonymousUser) -> Membership | None:
+    """The user's CURRENT membership; the earliest when none is marked (after leaving
+    the current team). None for someone on no team."""
+    rows = memberships_of(user)
+    return next((m for m in rows if m.current), rows[0] if rows else None)
 
 
 def team_of(user: AbstractBaseUser) -> Team | None:
@@ -40,9 +63,11 @@ def admin_membership(user: AbstractBaseUser) -> Membership | None:
     return membership if membership is not None and membership.is_admin else None
 
 
-def is_team_admin(user: AbstractBaseUser, team_id: int | None) -> bool:
-    membership = admin_membership(user)
-    return membership is not None and membership.team_id == team_id
+def is_team_admin(user: AbstractBaseUser | AnonymousUser, team_id: int | None) -> bool:
+    """Whether the user administers `team_id`: any of their teams, not only the current."""
+    return team_id is not None and any(
+        m.team_id == team_id and m.is_admin for m in memberships_of(user)
+    )
 
 
 def may_see(user: AbstractBaseUser | AnonymousUser, *, owner_id: int, team_id: int | None) -> bool:

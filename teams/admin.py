@@ -17,6 +17,6 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "team", "role", "joined_at")
+    list_display = ("user", "team", "role", "current", "joined_at")
     list_filter = ("role", "team")
     raw_id_fields = ("user",)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from teams.access import membership_of
+
 pytest_plugins = ["tests.workers", "tests.fixtures"]
 
 
@@ -84,13 +86,13 @@ def stranger(db, django_user_model):
 @pytest.fixture
 def teammate(db, django_user_model, owner):
     """A plain member of the owner's team: not an admin, so no access either."""
-    return _make_user(django_user_model, "teammate", team=owner.membership.team)
+    return _make_user(django_user_model, "teammate", team=membership_of(owner).team)
 
 
 @pytest.fixture
 def team_admin(db, django_user_model, owner):
     """An admin of the owner's team: may see the owner's generations."""
-    return _make_user(django_user_model, "boss", team=owner.membership.team, role="admin")
+    return _make_user(django_user_model, "boss", team=membership_of(owner).team, role="admin")
 
 
 @pytest.fixture

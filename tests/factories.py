@@ -14,6 +14,7 @@ from factory.django import DjangoModelFactory
 from generations.models import Generation
 from spend import rollups
 from spend.models import LedgerEntry
+from teams.access import membership_of
 from teams.models import Membership, Team
 
 
@@ -47,7 +48,8 @@ class MembershipFactory(DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     team = factory.SubFactory(
-        TeamFactory, name=factory.LazyAttribute(lambda t: f"{t.factory_parent.user.username}'s team")
+        TeamFactory,
+        name=factory.LazyAttribute(lambda t: f"{t.factory_parent.user.username}'s team"),
     )
     role = Membership.Role.MEMBER
 
@@ -65,7 +67,7 @@ class GenerationFactory(DjangoModelFactory):
         model = Generation
 
     owner = factory.SubFactory(UserFactory)
-    team = factory.LazyAttribute(lambda g: g.owner.membership.team)
+    team = factory.LazyAttribute(lambda g: membership_of(g.owner).team)
     kind = Generation.Kind.TEXT
     status = Generation.Status.SUCCEEDED
     model_id = "recraft/recraft-v4"

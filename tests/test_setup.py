@@ -25,6 +25,8 @@ import httpx
 import pytest
 from django.core.management import call_command
 
+from teams.access import membership_of
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "demo-setup-test-pw"
 # What would move the stack off the one-machine defaults (CI sets the first two).
@@ -241,7 +243,7 @@ def test_demo_setup_creates_the_demo_team_once_and_says_how_to_reset(monkeypatch
     generated = re.search(r"Demo user: demo / (\S+) \(generated", first)
     assert generated, first
     user = authenticate(username="demo", password=generated[1])
-    assert user and user.membership.is_admin and user.membership.team.name == "Demo team"
+    assert user and membership_of(user).is_admin and membership_of(user).team.name == "Demo team"
 
     again = run_demo_setup()
     assert "exists" in again and "DEMO_PASSWORD=" in again

@@ -162,10 +162,11 @@ def archived_notice(image: GeneratedImage) -> str:
 def spend_this_month(context: template.Context) -> Decimal:
     from generations.queries import month_start, user_spend
 
-    request = context.get("request")
-    if request is None or not request.user.is_authenticated:
+    membership = _membership(context)
+    if membership is None:
         return Decimal(0)
-    return user_spend(request.user, since=month_start())
+    # The current team's: a user on several teams sees each team's spend on its own.
+    return user_spend(context["request"].user, since=month_start(), team_id=membership.team_id)
 
 
 @register.simple_tag(takes_context=True)

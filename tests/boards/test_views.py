@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from boards.models import Board, BoardItem
 from generations.models import GeneratedImage
+from teams.access import membership_of
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def test_making_a_board_from_the_list(owner, login):
     board = Board.objects.get()
     assert response["Location"] == reverse("board", args=[board.pk])
     assert (board.name, board.visibility, board.team_id) == (
-        "Ideas", "team", owner.membership.team_id
+        "Ideas", "team", membership_of(owner).team_id
     )  # fmt: skip
     page = client.get(reverse("boards")).content.decode()
     assert "Ideas" in page and 'id="nav-boards-count">1<' in page

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from spend import budgets
 from spend.models import Budget
+from teams.access import membership_of
 from tests.browser.test_studio import switch_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transa
 
 @pytest.fixture
 def threshold(owner):
-    team = owner.membership.team
+    team = membership_of(owner).team
     team.approval_above = Decimal("0.10")
     team.save()
     Budget.objects.create(team=team, amount=Decimal("5"))

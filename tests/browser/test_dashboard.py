@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from generations.models import Generation
 from spend import rollups
 from spend.models import LedgerEntry
+from teams.access import membership_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +28,7 @@ def last_month() -> datetime:
 
 def spend(user, model_id: str, cost: str, *, at: datetime | None = None) -> Generation:
     """A finished generation with its settlement, as the worker leaves it."""
-    team = user.membership.team
+    team = membership_of(user).team
     generation = Generation.objects.create(
         owner=user,
         team=team,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from dashboard.models import GatewayCheck
 from spend import budgets
 from spend.models import Budget
+from teams.access import membership_of
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def staff_client(login, owner):
 
 @pytest.fixture
 def budget(owner):
-    budget = Budget.objects.create(team=owner.membership.team, amount=Decimal("10"))
+    budget = Budget.objects.create(team=membership_of(owner).team, amount=Decimal("10"))
     budgets.current_period(budget)
     GatewayCheck.objects.create(status="ok", message="fine", models_count=3)
     return budget

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from spend import budgets
 from spend.models import Budget, BudgetPeriod
+from teams.access import membership_of
 
 pytestmark = pytest.mark.django_db
 
@@ -75,8 +76,10 @@ def history(clock, owner, teammate, team_admin, stranger, add_generation):
     return made
 
 
-def test_it_shows_the_periods_spend_per_member_and_the_team_budget(team_admin_client, history, owner):
-    team = owner.membership.team
+def test_it_shows_the_periods_spend_per_member_and_the_team_budget(
+    team_admin_client, history, owner
+):
+    team = membership_of(owner).team
     budget = Budget.objects.create(team=team, amount=Decimal("10"))
     BudgetPeriod.objects.create(
         budget=budget,
@@ -142,7 +145,7 @@ def test_failures_are_listed_with_their_reasons_and_counted_by_type(team_admin_c
 def test_a_new_period_starts_at_zero_and_the_old_one_is_still_shown(
     team_admin_client, clock, owner, add_generation
 ):
-    team = owner.membership.team
+    team = membership_of(owner).team
     budget = Budget.objects.create(team=team, amount=Decimal("5"))
     november = budgets.current_period(budget)
     BudgetPeriod.objects.filter(pk=november.pk).update(spent=Decimal("1.25"))
@@ -163,7 +166,7 @@ def test_a_new_period_starts_at_zero_and_the_old_one_is_still_shown(
 
 
 def test_the_period_follows_the_team_budget(team_admin_client, clock, owner, add_generation):
-    Budget.objects.create(team=owner.membership.team, amount=Decimal("5"), period="week")
+    Budget.objects.create(team=membership_of(owner).team, amount=Decimal("5"), period="week")
     add_generation(owner, cost="0.04", at=day(16))  # Monday of NOW's week
     add_generation(owner, cost="0.25", at=day(15))  # the Sunday before
 
@@ -180,7 +183,9 @@ def test_a_tampered_period_shows_the_current_one(team_admin_client, history):
 
 
 def test_a_future_period_shows_the_current_one(team_admin_client, history):
-    page = team_admin_client.get(reverse("team-dashboard"), {"start": "2031-01-01"}).content.decode()
+    page = team_admin_client.get(
+        reverse("team-dashboard"), {"start": "2031-01-01"}
+    ).content.decode()
     assert 'id="period-count">7<' in page
 
 
@@ -195,15 +200,22 @@ def test_the_period_picker_swaps_only_the_dashboard(team_admin_client, history):
 
 
 def test_the_number_of_queries_does_not_grow_with_the_data(
-    team_admin_client, clock, owner, teammate, team_admin, add_generation, django_assert_max_num_queries
+    team_admin_client,
+    clock,
+    owner,
+    teammate,
+    team_admin,
+    add_generation,
+    django_assert_max_num_queries,
 ):
-    team = owner.membership.team
+    team = membership_of(owner).team
     Budget.objects.create(team=team, amount=Decimal("100"))
     for user in (owner, teammate, team_admin):
         Budget.objects.create(team=team, user=user, amount=Decimal("10"))
-    # 22: the approvals, alerts, reconciliation and charges-to-check panels and the
-    # header's alert badge (issue 10)
-    with django_assert_max_num_queries(22) as small:
+    # 24: the approvals (generations and matrix runs), alerts, reconciliation and
+    # charges-to-check panels, the header's alert badge (issue 10), and the webhooks
+    # tab's badge of endpoints turned off
+    with django_assert_max_num_queries(24) as small:
         team_admin_client.get(reverse("team-dashboard"))
 
     models = ["recraft/recraft-v4", "xai/grok-imagine-image", "google/imagen-4.0-generate-001"]

@@ -16,6 +16,7 @@ from django.urls import reverse
 from dashboard.views import CSV_HEADER
 from generations.models import GeneratedImage
 from spend.models import LedgerEntry
+from teams.access import membership_of
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,9 @@ def test_one_row_per_generation_and_the_costs_add_up_to_the_ledger(
         for i in range(2)
     )  # fmt: skip
 
-    response = team_admin_client.get(reverse("team-export"), {"from": "2026-11-01", "to": "2026-11-30"})
+    response = team_admin_client.get(
+        reverse("team-export"), {"from": "2026-11-01", "to": "2026-11-30"}
+    )
 
     rows = read_csv(response)
     assert "attachment" in response["Content-Disposition"]
@@ -91,7 +94,9 @@ def test_the_export_defaults_to_the_current_period_and_follows_the_filters(
     assert len(read_csv(team_admin_client.get(reverse("team-export")))) == 2
     rows = read_csv(team_admin_client.get(reverse("team-export"), {"member": teammate.pk}))
     assert [int(r["id"]) for r in rows] == [mine.pk]
-    october = team_admin_client.get(reverse("team-export"), {"from": "2026-10-01", "to": "2026-10-31"})
+    october = team_admin_client.get(
+        reverse("team-export"), {"from": "2026-10-01", "to": "2026-10-31"}
+    )
     assert len(read_csv(october)) == 1
     assert "20261001-20261031.csv" in october["Content-Disposition"]
 
@@ -102,7 +107,7 @@ def test_text_a_spreadsheet_would_run_is_defused(
     from teams.models import Membership
 
     sly = django_user_model.objects.create_user(username="=cmd", password="pw")
-    Membership.objects.create(user=sly, team=owner.membership.team)
+    Membership.objects.create(user=sly, team=membership_of(owner).team)
     add_generation(sly, cost="0.04", at=at(11, 2), model_id="@sum(a1)")
 
     [row] = read_csv(team_admin_client.get(reverse("team-export")))
@@ -110,6 +115,8 @@ def test_text_a_spreadsheet_would_run_is_defused(
 
 
 def test_a_bad_range_is_a_clear_error(team_admin_client):
-    response = team_admin_client.get(reverse("team-export"), {"from": "2026-11-30", "to": "2026-11-01"})
+    response = team_admin_client.get(
+        reverse("team-export"), {"from": "2026-11-30", "to": "2026-11-01"}
+    )
     assert response.status_code == 400
     assert "The end date is before the start date." in response.content.decode()

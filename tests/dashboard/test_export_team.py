@@ -18,6 +18,7 @@ from dashboard import team_export
 from generations.models import GeneratedImage, Generation
 from generations.retention import originals_archive
 from spend.models import LedgerEntry
+from teams.access import membership_of
 from teams.models import Team
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def history(
     refused = make_generation(owner, prompt="refused by the gateway", n=1)
     booked = add_generation(teammate, cost="0.0108900000", status="failed", error_type="timeout")
     make_generation(stranger, prompt="another team's", n=1)
-    team = owner.membership.team
+    team = membership_of(owner).team
     team.keep_originals_days = 10
     team.save()
     with django_capture_on_commit_callbacks(execute=True):

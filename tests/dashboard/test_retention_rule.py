@@ -9,6 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from teams.access import membership_of
 from teams.models import Team
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def test_the_budgets_page_offers_the_rule(team_admin_client):
 
 @pytest.mark.parametrize(("typed", "kept"), [("90", 90), (" 1 ", 1), ("3650", 3650), ("", None)])
 def test_an_admin_sets_it_in_whole_days_or_empties_it(team_admin_client, owner, typed, kept):
-    team = owner.membership.team
+    team = membership_of(owner).team
     team.keep_originals_days = 30
     team.save()
 
@@ -62,7 +63,7 @@ def test_an_admin_sets_it_in_whole_days_or_empties_it(team_admin_client, owner, 
     ],
 )
 def test_anything_else_is_refused_with_a_clear_message(team_admin_client, owner, typed, message):
-    team = owner.membership.team
+    team = membership_of(owner).team
     team.keep_originals_days = 30
     team.save()
 
@@ -79,7 +80,7 @@ def test_anything_else_is_refused_with_a_clear_message(team_admin_client, owner,
 @pytest.mark.parametrize("who", ["owner", "stranger"])
 def test_nobody_but_the_teams_admins_may_change_it(login, owner, team_admin, who, request):
     """The owner is a plain member of the team; the stranger is on another team."""
-    team = owner.membership.team
+    team = membership_of(owner).team
     client = login(request.getfixturevalue(who))
     response = client.post(reverse("team-retention"), {"keep_originals_days": "1"})
     assert response.status_code == 404
@@ -88,10 +89,10 @@ def test_nobody_but_the_teams_admins_may_change_it(login, owner, team_admin, who
 
 
 def test_an_admin_changes_their_own_teams_rule_only(login, owner, team_admin, stranger):
-    other_team = stranger.membership.team
+    other_team = membership_of(stranger).team
     other_team.memberships.filter(user=stranger).update(role="admin")
 
     login(stranger).post(reverse("team-retention"), {"keep_originals_days": "7"})
 
     assert rule(other_team) == 7
-    assert rule(owner.membership.team) is None
+    assert rule(membership_of(owner).team) is None

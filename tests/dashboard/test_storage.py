@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dashboard.storage import team_storage
 from generations.models import GeneratedImage, Upload
+from teams.access import membership_of
 from tests.factories import GenerationFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def add_image(user, *, index=0, bytes_, thumb=None, archived=False, generation=N
 
 def add_upload(user, *, bytes_, thumb=None):
     return Upload.objects.create(
-        owner=user, team=user.membership.team, bytes=bytes_, thumb_bytes=thumb, file="u",
+        owner=user, team=membership_of(user).team, bytes=bytes_, thumb_bytes=thumb, file="u",
         thumbnail="ut", sha256="1" * 64, width=1, height=1, mime_type="image/jpeg",
         thumb_width=1, thumb_height=1,
     )  # fmt: skip
@@ -58,7 +59,7 @@ def test_it_sums_each_members_files_and_the_team_in_one_query_each(
     owner, teammate, files, django_assert_num_queries
 ):
     with django_assert_num_queries(3):  # images, uploads, and the owners' names
-        used = team_storage(owner.membership.team)
+        used = team_storage(membership_of(owner).team)
 
     rows = {m.username: (m.images, m.uploads, m.total) for m in used.members}
     owner_images = int(0.9 * GB) + 20_000 + int(0.5 * GB) + 30_000
@@ -95,7 +96,7 @@ def test_it_shows_each_member_and_the_team_in_a_human_format(team_admin_client, 
 
     assert page.lstrip().startswith('<section class="panel storage"') == htmx
     assert 'id="period-spent"' not in page
-    total = team_storage(owner.membership.team).total
+    total = team_storage(membership_of(owner).team).total
     assert re.search(r'<strong id="storage-total">([^<]*)</strong>', page).group(1) == (
         filesizeformat(total)
     )
@@ -109,7 +110,7 @@ def test_it_shows_each_member_and_the_team_in_a_human_format(team_admin_client, 
 
 
 def test_a_member_who_left_still_counts_and_says_so(team_admin_client, owner, teammate, files):
-    teammate.membership.delete()
+    membership_of(teammate).delete()
     page = team_admin_client.get(reverse("team-storage")).content.decode()
     row = re.search(r'<tr data-storage-member="teammate">(.*?)</tr>', page, re.S).group(1)
     assert "(left the team)" in row
@@ -121,7 +122,7 @@ def test_thumbnails_are_measured_when_they_are_stored(owner, finished, make_uplo
     assert image.thumb_bytes == default_storage.size(image.thumbnail.name) > 0
     assert image.bytes == default_storage.size(image.file.name)
     assert upload.thumb_bytes == default_storage.size(upload.thumbnail.name) > 0
-    used = team_storage(owner.membership.team)
+    used = team_storage(membership_of(owner).team)
     assert used.total == image.bytes + image.thumb_bytes + upload.bytes + upload.thumb_bytes
 
 

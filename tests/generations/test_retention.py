@@ -13,6 +13,7 @@ from django.db import connection
 
 from generations.models import GeneratedImage, Generation
 from generations.retention import originals_archive
+from teams.access import membership_of
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ START = datetime(2027, 3, 1, 9, tzinfo=UTC)
 
 
 def keep_for(user, days: int | None) -> None:
-    team = user.membership.team
+    team = membership_of(user).team
     team.keep_originals_days = days
     team.save(update_fields=["keep_originals_days"])
 
@@ -72,7 +73,9 @@ def test_an_original_older_than_the_rule_leaves_storage_and_the_rest_stays(
     for callback in after_commit:
         callback()
 
-    assert [(t.team_id, t.keep_days, t.images) for t in done] == [(owner.membership.team_id, 90, 1)]
+    assert [(t.team_id, t.keep_days, t.images) for t in done] == [
+        (membership_of(owner).team_id, 90, 1)
+    ]
     image.refresh_from_db()
     assert image.archived_at == START + timedelta(days=91)
     assert image.archived_after_days == 90

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from generations.models import Generation, Upload
+from teams.access import membership_of
 from tests.photos import GEMINI, GROK, photo_file
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def things(owner, make_upload, make_image):
     garment = make_upload(owner, 2, purpose="garment")
     image = make_image(owner, GROK)
     tryon = Generation.objects.create(
-        owner=owner, team=owner.membership.team, kind="tryon", model_id=GEMINI, prompt="try on"
+        owner=owner, team=membership_of(owner).team, kind="tryon", model_id=GEMINI, prompt="try on"
     )
     return {"upload": upload, "garment": garment, "image": image, "tryon": tryon}
 
@@ -135,7 +136,7 @@ def test_nobody_tries_on_someone_elses_photos(request, login, things, who):
 def test_an_upload_is_its_uploaders_own(login, stranger, things, media_root):
     response = login(stranger).post(reverse("upload-create"), {"file": photo_file()})
     upload = Upload.objects.get(pk=response.json()["id"])
-    assert upload.owner == stranger and upload.team == stranger.membership.team
+    assert upload.owner == stranger and upload.team == membership_of(stranger).team
 
 
 def test_the_picker_shows_only_the_users_own_things(login, stranger, things):

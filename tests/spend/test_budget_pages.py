@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from spend import budgets
 from spend.models import Budget, BudgetPeriod
+from teams.access import membership_of
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def test_an_admin_sets_the_team_budget_monthly_by_default(team_admin_client, own
     assert response.status_code == 302
     budget = Budget.objects.get()
     assert (budget.team, budget.user, budget.amount, budget.period) == (
-        owner.membership.team,
+        membership_of(owner).team,
         None,
         Decimal("250.00"),
         "month",
@@ -50,7 +51,7 @@ def test_an_admin_sets_a_members_weekly_budget(team_admin_client, teammate):
 def test_saving_again_changes_the_budget_and_the_current_periods_limit_only(
     team_admin_client, owner
 ):
-    team = owner.membership.team
+    team = membership_of(owner).team
     budget = Budget.objects.create(team=team, amount=Decimal("10"))
     october = budgets.current_period(budget, at=datetime(2026, 10, 10, tzinfo=UTC))
     with time_machine.travel(datetime(2026, 11, 21, 12, tzinfo=UTC), tick=False):
@@ -99,7 +100,7 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_saved(
 
 
 def test_past_periods_are_kept_and_listed(team_admin_client, owner, monkeypatch):
-    budget = Budget.objects.create(team=owner.membership.team, amount=Decimal("10"))
+    budget = Budget.objects.create(team=membership_of(owner).team, amount=Decimal("10"))
     first = budgets.current_period(budget, at=datetime(2026, 9, 3, tzinfo=UTC))
     BudgetPeriod.objects.filter(pk=first.pk).update(spent=Decimal("7.5"))
     budgets.current_period(budget, at=datetime(2026, 10, 3, tzinfo=UTC))
@@ -117,7 +118,7 @@ def test_the_member_link_preselects_the_member(team_admin_client, teammate):
 
 
 def test_the_budget_periods_reset_clock_is_shown(team_admin_client, owner):
-    Budget.objects.create(team=owner.membership.team, amount=Decimal("10"))
+    Budget.objects.create(team=membership_of(owner).team, amount=Decimal("10"))
     with time_machine.travel(datetime(2026, 11, 28, 18, tzinfo=UTC), tick=False):
         assert "in 3 days" in team_admin_client.get(BUDGETS).content.decode()
         page = team_admin_client.get(reverse("team-dashboard")).content.decode()

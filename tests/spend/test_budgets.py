@@ -16,6 +16,7 @@ from generations.catalog import find_model
 from generations.models import Generation
 from spend import budgets
 from spend.models import Budget, BudgetPeriod, LedgerEntry
+from teams.access import membership_of
 
 
 def submit(user, model_id="recraft/recraft-v4", **params) -> Generation:
@@ -25,7 +26,9 @@ def submit(user, model_id="recraft/recraft-v4", **params) -> Generation:
 
 
 def team_budget(user, amount: str, period=Budget.Period.MONTH) -> Budget:
-    return Budget.objects.create(team=user.membership.team, amount=Decimal(amount), period=period)
+    return Budget.objects.create(
+        team=membership_of(user).team, amount=Decimal(amount), period=period
+    )
 
 
 @pytest.mark.django_db
@@ -44,7 +47,7 @@ def test_a_submit_over_the_budget_is_refused_and_nothing_is_recorded(owner, cata
 @pytest.mark.django_db
 def test_a_member_budget_is_checked_as_well_as_the_teams(owner, teammate, catalog):
     team_budget(owner, "100")
-    Budget.objects.create(team=owner.membership.team, user=teammate, amount=Decimal("0.05"))
+    Budget.objects.create(team=membership_of(owner).team, user=teammate, amount=Decimal("0.05"))
 
     submit(owner, n=3)
     submit(teammate)

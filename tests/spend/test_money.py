@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from spend import budgets, ledger
 from spend.models import GatewayAttempt, LedgerEntry
+from teams.access import membership_of
 from tests.spend.support import assert_reconciled, run, submit
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,7 @@ def test_a_budget_set_mid_period_counts_what_was_already_spent(
         run(submit(owner, n=2))  # $0.08 each: $0.24 this month
 
     budget = budgets.budget_set(
-        team=owner.membership.team, user_id=owner.pk, amount=Decimal("0.25"), period="month"
+        team=membership_of(owner).team, user_id=owner.pk, amount=Decimal("0.25"), period="month"
     )
 
     period = budgets.current_period(budget)
@@ -64,7 +65,7 @@ def test_a_budget_set_mid_period_counts_what_was_already_spent(
 
 
 def test_changing_a_limit_mid_period_keeps_what_was_spent(owner, catalog, media_root):
-    team = owner.membership.team
+    team = membership_of(owner).team
     budgets.budget_set(team=team, user_id=None, amount=Decimal("1.00"), period="month")
     run(submit(owner, n=3))
     budget = budgets.budget_set(team=team, user_id=None, amount=Decimal("0.20"), period="month")
@@ -80,7 +81,7 @@ def test_the_dashboard_shows_a_new_budget_with_the_months_spend(
 ):
     run(submit(owner, n=6))  # $0.24
     budgets.budget_set(
-        team=owner.membership.team, user_id=None, amount=Decimal("0.50"), period="month"
+        team=membership_of(owner).team, user_id=None, amount=Decimal("0.50"), period="month"
     )
     page = login(team_admin).get(reverse("team-dashboard")).content.decode()
     assert 'id="team-budget-used">$0.2400<' in page

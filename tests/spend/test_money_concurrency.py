@@ -17,6 +17,7 @@ from generations.catalog import find_model
 from generations.models import Generation
 from spend import budgets
 from spend.models import Budget, BudgetAlert, BudgetPeriod
+from teams.access import membership_of
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -52,7 +53,7 @@ def race(workers: int, work) -> list[str]:
 def test_sixty_submits_by_three_members_never_pass_a_budget_and_all_end(
     owner, teammate, team_admin, catalog, media_root, no_broker
 ):
-    team = owner.membership.team
+    team = membership_of(owner).team
     members = [owner, teammate, team_admin]
     Budget.objects.create(team=team, amount=Decimal("1.00"))  # 25 Recraft V4 images
     for user in members:
@@ -92,7 +93,7 @@ def test_alerts_fire_once_per_threshold_under_concurrent_settlements(
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     team_admin.email = "boss@example.com"
     team_admin.save()
-    team = owner.membership.team
+    team = membership_of(owner).team
     Budget.objects.create(team=team, amount=Decimal("0.40"))  # 50% at 5 images, 80% at 8
     model = find_model("recraft/recraft-v4")
     queued = [

@@ -17,6 +17,7 @@ from generations.catalog import find_model
 from generations.models import Generation
 from spend import budgets
 from spend.models import Budget, BudgetAlert, BudgetPeriod, LedgerEntry, ReconciliationRun
+from teams.access import membership_of
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def submit(user, model_id="recraft/recraft-v4", **params) -> Generation:
 
 @pytest.fixture
 def threshold(owner):
-    team = owner.membership.team
+    team = membership_of(owner).team
     team.approval_above = Decimal("0.10")
     team.save()
     return team
@@ -129,13 +130,13 @@ def test_the_dashboard_lists_what_waits_and_the_threshold_can_be_set(
 ):
     client = login(team_admin)
     client.post(reverse("team-approval-settings"), {"approval_above": "0.10"})
-    owner.membership.team.refresh_from_db()  # as the member's next request would see it
+    membership_of(owner).team.refresh_from_db()  # as the member's next request would see it
     dear = submit(owner, n=3)
     page = client.get(reverse("team-dashboard")).content.decode()
     assert f'data-generation="{dear.pk}"' in page
     assert "$0.1200" in page
     client.post(reverse("team-approval-settings"), {"approval_above": ""})
-    owner.membership.team.refresh_from_db()
+    membership_of(owner).team.refresh_from_db()
     assert submit(owner, n=3).status == "queued"
 
 
@@ -163,7 +164,7 @@ def test_alerts_fire_once_per_threshold_per_period(
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     team_admin.email = "boss@example.com"
     team_admin.save()
-    Budget.objects.create(team=owner.membership.team, amount=Decimal("0.20"))
+    Budget.objects.create(team=membership_of(owner).team, amount=Decimal("0.20"))
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):  # $0.12: 60%
             worker.generation_run(generation_id=submit(owner, n=1).pk)
@@ -183,7 +184,7 @@ def test_alerts_fire_once_per_threshold_per_period(
 def test_an_alert_shows_on_the_dashboard_and_header_until_dismissed(
     owner, team_admin, catalog, media_root, login
 ):
-    Budget.objects.create(team=owner.membership.team, amount=Decimal("0.04"))
+    Budget.objects.create(team=membership_of(owner).team, amount=Decimal("0.04"))
     worker.generation_run(generation_id=submit(owner, n=1).pk)
     client = login(team_admin)
     page = client.get(reverse("team-dashboard")).content.decode()
@@ -196,7 +197,7 @@ def test_an_alert_shows_on_the_dashboard_and_header_until_dismissed(
 
 
 def test_members_see_no_alerts(owner, catalog, media_root, login):
-    Budget.objects.create(team=owner.membership.team, amount=Decimal("0.04"))
+    Budget.objects.create(team=membership_of(owner).team, amount=Decimal("0.04"))
     worker.generation_run(generation_id=submit(owner, n=1).pk)
     assert "budget alert" not in login(owner).get(reverse("studio")).content.decode()
 
@@ -218,7 +219,7 @@ def test_thresholds_are_set_with_the_budget(owner, team_admin, login):
 
 
 def test_reconcile_spend_passes_on_a_clean_ledger_and_fails_on_drift(owner, catalog, media_root):
-    Budget.objects.create(team=owner.membership.team, amount=Decimal("1"))
+    Budget.objects.create(team=membership_of(owner).team, amount=Decimal("1"))
     generation = submit(owner, n=2)
     worker.generation_run(generation_id=generation.pk)
     out = StringIO()
@@ -253,7 +254,7 @@ def test_the_periodic_task_keeps_its_result_for_the_dashboard(team_admin, login)
 
 
 def test_the_estimate_shows_what_is_left_of_the_budget(owner, owner_client, catalog):
-    Budget.objects.create(team=owner.membership.team, user=owner, amount=Decimal("0.10"))
+    Budget.objects.create(team=membership_of(owner).team, user=owner, amount=Decimal("0.10"))
     html = owner_client.get(
         reverse("studio-estimate"), {"model": "recraft/recraft-v4", "n": "3"}
     ).content.decode()
@@ -278,5 +279,5 @@ def test_a_rollup_that_drifts_from_the_ledger_is_reported(owner, catalog, media_
     assert any("rollup for user" in line and "spent" in line for line in drift), drift
     from spend import rollups
 
-    rollups.rebuild(owner.membership.team_id)
+    rollups.rebuild(membership_of(owner).team_id)
     assert reconcile.reconcile().drift == []

@@ -17,6 +17,7 @@ from generations.inputs import ReferenceProblem
 from generations.models import CatalogEntry, Generation
 from spend import budgets, ledger, money
 from spend.models import Budget, GatewayAttempt, LedgerEntry
+from teams.access import membership_of
 from tests.spend.support import assert_reconciled, run, submit
 
 pytestmark = pytest.mark.django_db
@@ -66,9 +67,9 @@ def test_an_admins_price_makes_the_model_usable_for_that_team_only(
     )
     assert response.status_code == 302
 
-    mine = find_model("acme/painter-1", owner.membership.team_id)
+    mine = find_model("acme/painter-1", membership_of(owner).team_id)
     assert mine.price.usd == Decimal("0.07")
-    assert find_model("acme/painter-1", stranger.membership.team_id).price is None
+    assert find_model("acme/painter-1", membership_of(stranger).team_id).price is None
     generation = services.generation_create(user=owner, model=mine, prompt="x", params={"n": 2})
     assert generation.estimated_cost == Decimal("0.14")
 
@@ -77,7 +78,7 @@ def test_a_zero_price_is_refused(team_admin, catalog, login):
     _catalog_model("acme/painter-1", rows=[])
     client = login(team_admin)
     client.post(reverse("team-price-set"), {"model_id": "acme/painter-1", "usd_per_image": "0"})
-    assert find_model("acme/painter-1", team_admin.membership.team_id).price is None
+    assert find_model("acme/painter-1", membership_of(team_admin).team_id).price is None
 
 
 def test_only_image_models_are_offered(catalog):
@@ -90,7 +91,7 @@ def test_only_image_models_are_offered(catalog):
 
 
 def test_extra_images_are_dropped_and_never_billed(owner, catalog, media_root, emulator):
-    Budget.objects.create(team=owner.membership.team, user=owner, amount=Decimal("0.10"))
+    Budget.objects.create(team=membership_of(owner).team, user=owner, amount=Decimal("0.10"))
     emulator.inject("extra_images")
 
     generation = run(submit(owner, "recraft/recraft-v4", n=1))
@@ -127,7 +128,7 @@ def test_left_rounds_down_and_cost_rounds_up_so_they_never_read_the_same():
 
 
 def test_the_over_budget_message_never_contradicts_itself(owner, catalog):
-    budget = Budget.objects.create(team=owner.membership.team, amount=Decimal("0.05"))
+    budget = Budget.objects.create(team=membership_of(owner).team, amount=Decimal("0.05"))
     period = budgets.current_period(budget)
     # What is left, $0.01996, is a hair under the estimate of $0.02: rounded to cents
     # both read "$0.02", and the message said the budget could not hold $0.02.
@@ -156,7 +157,7 @@ def test_every_figure_on_the_dashboard_uses_the_one_format(admin_client_with_spe
 
 @pytest.fixture
 def admin_client_with_spend(owner, catalog, media_root, team_admin, login):
-    Budget.objects.create(team=owner.membership.team, amount=Decimal("10"))
+    Budget.objects.create(team=membership_of(owner).team, amount=Decimal("10"))
     for params in ({"n": 3}, {"n": 1}):
         run(submit(owner, **params))
     run(submit(owner, "openai/gpt-image-2", quality="medium"))
@@ -178,7 +179,7 @@ def _die_after_sending(generation: Generation) -> None:
 def test_by_default_a_lost_call_is_booked_and_the_generation_fails_unsent(
     owner, catalog, media_root, emulator
 ):
-    Budget.objects.create(team=owner.membership.team, amount=Decimal("1.00"))
+    Budget.objects.create(team=membership_of(owner).team, amount=Decimal("1.00"))
     generation = submit(owner, n=2)
     _die_after_sending(generation)
 
@@ -199,7 +200,7 @@ def test_a_resent_generation_books_both_sends_and_flags_the_first(
     owner, catalog, media_root, team_admin, login, settings
 ):
     settings.RESEND_LOST_CALLS = True
-    Budget.objects.create(team=owner.membership.team, amount=Decimal("1.00"))
+    Budget.objects.create(team=membership_of(owner).team, amount=Decimal("1.00"))
     generation = submit(owner, n=2)  # $0.08
     _die_after_sending(generation)
 
@@ -229,7 +230,7 @@ def test_a_resend_the_budget_cannot_hold_fails_instead_of_passing_it(
     owner, catalog, media_root, emulator, settings
 ):
     settings.RESEND_LOST_CALLS = True
-    Budget.objects.create(team=owner.membership.team, amount=Decimal("0.10"))
+    Budget.objects.create(team=membership_of(owner).team, amount=Decimal("0.10"))
     generation = submit(owner, n=2)  # $0.08 of $0.10
     _die_after_sending(generation)
 
@@ -260,7 +261,7 @@ def test_a_timeout_is_booked_as_possibly_billed(owner, catalog, media_root, emul
 def test_a_generation_settled_after_midnight_counts_in_the_month_it_was_submitted(
     owner, catalog, media_root
 ):
-    budget = Budget.objects.create(team=owner.membership.team, amount=Decimal("1"))
+    budget = Budget.objects.create(team=membership_of(owner).team, amount=Decimal("1"))
     november = budgets.current_period(budget)
     with time_machine.travel(november.ends_at - timedelta(seconds=5), tick=False):
         generation = submit(owner, n=2)

@@ -24,6 +24,7 @@ from generations.deletion import NotDeletable, generations_delete
 from generations.models import Generation
 from spend import budgets, ledger
 from spend.models import BudgetPeriod
+from teams.access import membership_of
 
 pytestmark = pytest.mark.django_db
 
@@ -88,12 +89,12 @@ def _step(op: tuple, users: list, emulator, clock) -> None:
             except NotDeletable:
                 pass
     elif name == "team_limit":
-        team = users[0].membership.team
+        team = membership_of(users[0]).team
         budgets.budget_set(team=team, user_id=None, amount=Decimal(op[1]), period="month")
     elif name == "member_limit":
         user = users[op[1]]
         budgets.budget_set(
-            team=user.membership.team, user_id=user.pk, amount=Decimal(op[2]), period="month"
+            team=membership_of(user).team, user_id=user.pk, amount=Decimal(op[2]), period="month"
         )
     elif name == "rollover":
         clock.shift(timedelta(days=op[1] * 3))
@@ -117,7 +118,7 @@ def test_every_figure_equals_the_ledger_and_no_period_passes_its_limit(
     try:
         with time_machine.travel(START, tick=False) as clock, transaction.atomic():
             budgets.budget_set(
-                team=owner.membership.team, user_id=None, amount=Decimal("0.50"), period="month"
+                team=membership_of(owner).team, user_id=None, amount=Decimal("0.50"), period="month"
             )
             for op in history:
                 before = _used()

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from generations.models import Generation
 from spend.models import LedgerEntry
+from teams.access import membership_of
 
 pytestmark = pytest.mark.django_db
 
@@ -281,7 +282,7 @@ def test_a_model_switch_without_javascript_shows_the_new_fields_before_spending(
 def test_an_estimate_over_budget_is_refused_with_the_way_out(owner_client, catalog, owner):
     from spend.models import Budget
 
-    Budget.objects.create(team=owner.membership.team, amount=Decimal("0.05"))
+    Budget.objects.create(team=membership_of(owner).team, amount=Decimal("0.05"))
     data = {"model": "recraft/recraft-v4", "prompt": "a fox", "n": "2"}
     response = owner_client.post(reverse("generate"), data, HTTP_HX_REQUEST="true")
     html = response.content.decode()

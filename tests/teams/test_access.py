@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from teams.access import membership_of
+
 pytestmark = pytest.mark.django_db
 
 GET_PAGES = ["team-dashboard", "team-generations", "team-members", "team-budgets", "team-gateway"]
@@ -45,8 +47,8 @@ def test_nobody_but_an_admin_can_post(request, login, owner, team_admin, who, na
     user = request.getfixturevalue(who)
     response = login(user).post(post_url(name, args, owner), data)
     assert response.status_code == 404
-    owner.membership.refresh_from_db()
-    assert owner.membership.role == "member"
+    membership_of(owner).refresh_from_db()
+    assert membership_of(owner).role == "member"
     from dashboard.models import GatewayCheck
     from spend.models import Budget
 
@@ -92,7 +94,7 @@ def test_an_admin_of_another_team_sees_only_their_own(
     listing = client.get(reverse("team-generations"), {"member": owner.pk}).content.decode()
     assert "0 generations" in listing
     assert client.post(post_url("team-member-remove", ["user_id"], owner)).status_code == 302
-    owner.membership.refresh_from_db()  # still there: not the other admin's member
+    membership_of(owner).refresh_from_db()  # still there: not the other admin's member
 
 
 def test_the_header_shows_the_team_link_to_admins_only(login, owner, team_admin):

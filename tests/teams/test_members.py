@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from teams.access import membership_of
 from teams.models import Membership
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def test_an_admin_adds_an_existing_user_by_username(team_admin_client, owner, dj
     response = team_admin_client.post(MEMBERS, {"username": "loner", "role": "member"})
 
     assert response.status_code == 302
-    assert Membership.objects.get(user=loner).team == owner.membership.team
+    assert Membership.objects.get(user=loner).team == membership_of(owner).team
     assert "loner joined the team as member" in team_admin_client.get(MEMBERS).content.decode()
 
 
@@ -47,8 +48,8 @@ def test_an_admin_creates_a_new_user_with_a_password(team_admin_client, owner, c
     assert response.status_code == 302
     newbie = get_user_model().objects.get(username="newbie")
     assert newbie.check_password("violet kites at dawn")
-    assert newbie.membership.role == "admin"
-    assert newbie.membership.team == owner.membership.team
+    assert membership_of(newbie).role == "admin"
+    assert membership_of(newbie).team == membership_of(owner).team
 
 
 @pytest.mark.parametrize(
@@ -57,7 +58,7 @@ def test_an_admin_creates_a_new_user_with_a_password(team_admin_client, owner, c
         (
             {"username": "ghost", "role": "member"},
             "No user called ghost can be added. To create a new account for them, give a "
-            "password too.",
+            "password too; someone who already has an account joins through an invite link.",
         ),
         ({"username": "ghost", "password": "short", "role": "member"}, "too short"),
         ({"username": "ghost", "password": "password123", "role": "member"}, "too common"),
@@ -65,7 +66,7 @@ def test_an_admin_creates_a_new_user_with_a_password(team_admin_client, owner, c
         (
             {"username": "stranger", "role": "member"},
             "No user called stranger can be added. To create a new account for them, give a "
-            "password too.",
+            "password too; someone who already has an account joins through an invite link.",
         ),
         (
             {"username": "stranger", "password": "violet kites at dawn", "role": "member"},
@@ -93,18 +94,18 @@ def test_a_rejected_addition_says_why_and_changes_nothing(
     assert f'value="{data["username"]}"' in page if data["username"] else True  # kept
     assert 'type="password" name="password" value=' not in page  # a password is never echoed
     assert (get_user_model().objects.count(), Membership.objects.count()) == before
-    stranger.membership.refresh_from_db()
-    assert stranger.membership.team != teammate.membership.team
+    membership_of(stranger).refresh_from_db()
+    assert membership_of(stranger).team != membership_of(teammate).team
 
 
 def test_an_admin_makes_a_member_admin_and_back(team_admin_client, owner):
     team_admin_client.post(role_url(owner), {"role": "admin"})
-    owner.membership.refresh_from_db()
-    assert owner.membership.role == "admin"
+    membership_of(owner).refresh_from_db()
+    assert membership_of(owner).role == "admin"
 
     team_admin_client.post(role_url(owner), {"role": "member"})
-    owner.membership.refresh_from_db()
-    assert owner.membership.role == "member"
+    membership_of(owner).refresh_from_db()
+    assert membership_of(owner).role == "member"
 
 
 def test_the_last_admin_cannot_be_demoted(team_admin_client, team_admin):
@@ -114,8 +115,8 @@ def test_the_last_admin_cannot_be_demoted(team_admin_client, team_admin):
         "boss is the team&#x27;s only admin: make someone else admin first."
         in response.content.decode()
     )
-    team_admin.membership.refresh_from_db()
-    assert team_admin.membership.role == "admin"
+    membership_of(team_admin).refresh_from_db()
+    assert membership_of(team_admin).role == "admin"
 
 
 def test_the_last_admin_cannot_be_removed(team_admin_client, team_admin):
@@ -138,7 +139,7 @@ def test_removing_a_member_keeps_their_generations_in_the_teams_history(
     team_admin_client, owner, add_generation
 ):
     generation = add_generation(owner, cost="0.25")
-    team = owner.membership.team
+    team = membership_of(owner).team
 
     response = team_admin_client.post(remove_url(owner))
 
@@ -155,10 +156,10 @@ def test_a_tampered_role_or_a_stranger_changes_nothing(team_admin_client, owner,
     team_admin_client.post(role_url(stranger), {"role": "admin"})
     team_admin_client.post(remove_url(stranger))
 
-    owner.membership.refresh_from_db()
-    stranger.membership.refresh_from_db()
-    assert owner.membership.role == "member"
-    assert stranger.membership.role == "member"
+    membership_of(owner).refresh_from_db()
+    membership_of(stranger).refresh_from_db()
+    assert membership_of(owner).role == "member"
+    assert membership_of(stranger).role == "member"
     page = team_admin_client.get(MEMBERS).content.decode()
     assert "That person is not on the team." in page
 
