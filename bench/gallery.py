@@ -11,6 +11,11 @@ and then the median of several runs, for the first page, a middle page and the l
 page (whole pages, and the fragment endless scroll asks for), plus a filtered page and
 a prompt search. The page cursors are taken from the database, as the previous page's
 last tile would give them.
+
+Then the same at a small scale: a second user ("bench-gallery-1k", 1,000 images), whose
+gallery pages must cost the same SQL queries as the big one's; and boards at both
+scales (bench/boards.py: a board of thousands of items, several small ones, the list,
+board pages plain, scrolled and filtered, the navigation's count).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import os
 import time
 
+from bench import boards
 from bench.common import (
     DEFAULT_BENCH_DB,
     ROOT,
@@ -31,34 +37,36 @@ from bench.common import (
 COUNT = int(os.environ.get("BENCH_GALLERY_IMAGES", "50000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "9"))
 USERNAME = "bench-gallery"
+SMALL_COUNT = int(os.environ.get("BENCH_GALLERY_SMALL_IMAGES", "1000"))
+SMALL_USERNAME = "bench-gallery-1k"
 TARGET_MS = 100.0
 
 
-def _user():
+def _user(username: str = USERNAME):
     from django.contrib.auth import get_user_model
 
     from teams.models import Membership, Team
 
-    user, _ = get_user_model().objects.get_or_create(username=USERNAME)
+    user, _ = get_user_model().objects.get_or_create(username=username)
     if not Membership.objects.filter(user=user).exists():
-        team = Team.objects.create(name="Gallery bench team")
+        team = Team.objects.create(name=f"Gallery bench team ({username})")
         Membership.objects.create(user=user, team=team, role=Membership.Role.MEMBER)
     return user
 
 
-def _seed(user) -> None:
+def _seed(user, count: int = COUNT) -> None:
     from django.db import connection
 
     from generations.models import Generation
     from generations.seeding import seed_generations
 
     have = Generation.objects.filter(owner=user).count()
-    if have >= COUNT:
-        print(f"reusing {have:,} generations of {USERNAME}")
+    if have >= count:
+        print(f"reusing {have:,} generations of {user.username}")
         return
     started = time.perf_counter()
-    seed_generations(user=user, count=COUNT - have, seed=have + 1)
-    print(f"seeded {COUNT - have:,} generations in {time.perf_counter() - started:.0f} s")
+    seed_generations(user=user, count=count - have, seed=have + 1)
+    print(f"seeded {count - have:,} generations in {time.perf_counter() - started:.0f} s")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for table in ("generations_generation", "generations_generatedimage"):
@@ -135,18 +143,52 @@ def main() -> list[dict]:
             counts.setdefault("scroll", set()).add(queries)
             results.append(_line(f"gallery {label}, scroll fragment", ms, queries, size))
     ms, queries, size = _measure(client, "/gallery?provider=google&status=succeeded")
+    counts["filtered"] = {queries}
     results.append(_line("gallery filtered (provider + status)", ms, queries, size))
     ms, queries, size = _measure(client, "/gallery?q=lighthouse+fox")
     results.append(_line("gallery prompt search (full text)", ms, queries, size))
     ms, queries, size = _measure(client, "/gallery?favourites=on")
     results.append(_line("gallery favourites only", ms, queries, size))
 
+    small = _user(SMALL_USERNAME)
+    _seed(small, SMALL_COUNT)
+    results += _small_scale(small, counts, scroll)
+
     fixed = all(len(c) == 1 for c in counts.values())
     shown = ", ".join(f"{k} {sorted(v)}" for k, v in counts.items())
-    print(f"  queries per page: {shown}")
+    print(f"  queries per page (at {SMALL_COUNT:,} and {COUNT:,} images): {shown}")
     results.append(
         report("same SQL queries on every page", float(fixed), "yes=1", "fixed count", fixed)
     )
+    results += boards.measure({SMALL_COUNT: small, COUNT: user}, _measure, TARGET_MS)
+    return results
+
+
+def _small_scale(user, counts: dict[str, set[int]], scroll: dict) -> list[dict]:
+    """The small user's gallery: first and last page, scrolled, filtered; their query
+    counts join the big gallery's in `counts`, which must each hold one number."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    results = []
+    print(f"gallery at {SMALL_COUNT:,} images ({user.username}):")
+    for label, after in _cursors(user).items():
+        if "middle" in label:
+            continue
+        url = f"/gallery?after={after}" if after else "/gallery"
+        ms, queries, size = _measure(client, url)
+        counts["page"].add(queries)
+        results.append(_line(f"gallery {label} page at {SMALL_COUNT:,}", ms, queries, size))
+        if after:
+            ms, queries, size = _measure(client, url, **scroll)
+            counts["scroll"].add(queries)
+            results.append(
+                _line(f"gallery {label}, fragment at {SMALL_COUNT:,}", ms, queries, size)
+            )
+    ms, queries, size = _measure(client, "/gallery?provider=google&status=succeeded")
+    counts["filtered"].add(queries)
+    results.append(_line(f"gallery filtered at {SMALL_COUNT:,}", ms, queries, size))
     return results
 
 

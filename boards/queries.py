@@ -2,7 +2,8 @@
 board's images in keyset pages (as gallery.queries pages the gallery).
 
 A board's page is ordered by (position, id) and continues after a cursor, the last
-item shown: never an OFFSET, so a deep page costs what the first one does.
+item shown: never an OFFSET, so a deep page costs what the first one does. Its filters
+are the gallery's (gallery.queries.apply_filters), applied to the items' generations.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from django.db.models.functions import Coalesce
 
 from boards.access import visible_boards
 from boards.models import Board, BoardItem
-from gallery.queries import PAGE_SIZE, THUMB_FIELDS
-from generations.models import GeneratedImage
+from gallery.queries import PAGE_SIZE, THUMB_FIELDS, apply_filters
+from generations.models import GeneratedImage, Generation
 
 _CURSOR = re.compile(r"^(-?\d{1,12})_(\d{1,18})$")
 ITEM_IMAGE_FIELDS = tuple(f"image__{f}" for f in (*THUMB_FIELDS, "width", "height", "archived_at"))
@@ -45,10 +46,25 @@ class Page:
     next_cursor: Cursor | None
 
 
-def board_page(board: Board, *, after: Cursor | None = None, size: int | None = None) -> Page:
-    """One page of a board: one query, the image and its generation joined in."""
+def matching(values: dict) -> QuerySet[Generation] | None:
+    """The generations the filter values let through; None when nothing is filtered."""
+    return apply_filters(Generation.objects.all(), values) if values else None
+
+
+def board_page(
+    board: Board,
+    values: dict | None = None,
+    *,
+    after: Cursor | None = None,
+    size: int | None = None,
+) -> Page:
+    """One page of a board, filtered by the gallery's filter `values`: one query, the
+    image and its generation joined in, the filters as a subquery."""
     size = size or PAGE_SIZE
     rows = BoardItem.objects.filter(board=board)
+    generations = matching(values or {})
+    if generations is not None:
+        rows = rows.filter(image__generation__in=generations)
     if after is not None:
         rows = rows.filter(
             Q(position__gt=after.position) | Q(position=after.position, pk__gt=after.pk)

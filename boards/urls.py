@@ -11,6 +11,7 @@ urlpatterns = [
     path("boards/<int:pk>/edit", views.board_edit, name="board-edit"),
     path("boards/<int:pk>/delete", views.board_delete, name="board-delete"),
     path("boards/<int:pk>/items", views.board_items, name="board-items"),
+    path("boards/<int:pk>/items/move", views.board_move, name="board-move"),
     path("boards/<int:pk>/thumbs/<int:image_pk>", views.board_thumb, name="board-thumb"),
     path("boards/<int:pk>/zip", views.board_zip, name="board-zip"),
 ]

@@ -1,5 +1,9 @@
 """Boards: form -> service -> render, the access check first in every view
-(boards.access: anybody who may not see the board gets a 404)."""
+(boards.access: anybody who may not see the board gets a 404).
+
+A board page's filters live in its URL, as the gallery's do; the forms that change the
+board carry that URL back (`next`), so a filtered page stays filtered after a change.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from boards import queries, services
 from boards.access import can_manage, get_board_for_user, get_managed_board
-from boards.forms import BoardForm
+from boards.forms import BoardFilters, BoardForm, MoveForm
 from boards.models import Board, BoardItem
 from gallery import bulk
-from gallery.queries import visible_to
+from gallery.queries import model_choices, visible_to
 from generations import media
 from generations.models import GeneratedImage, Generation
 from studio.http import safe_next
@@ -114,17 +118,28 @@ def board_add(request: HttpRequest) -> HttpResponse:
 @login_required
 def board_detail(request: HttpRequest, pk: int) -> HttpResponse:
     board = get_board_for_user(request.user, pk)
-    page = queries.board_page(board, after=queries.Cursor.parse(request.GET.get("after")))
+    filters = BoardFilters(request.GET)
+    values = filters.values()
+    page = queries.board_page(board, values, after=queries.Cursor.parse(request.GET.get("after")))
+    query = {k: filters.data[k] for k in values if k in filters.data}
     context = {
         "board": board,
         "page": page,
+        "filters": filters,
+        "values": values,
+        "filter_query": query,
         "may_manage": can_manage(request.user, board),
-        "next_query": urlencode({"after": page.next_cursor or ""}),
+        "next_query": urlencode({**query, "after": page.next_cursor or ""}),
         "is_first_page": "after" not in request.GET,
+        "bulk_next": request.get_full_path(),
     }
     htmx = request.htmx
-    if htmx and not htmx.history_restore_request and htmx.target == "gallery-more":
-        return render(request, f"{BOARD}#page", context)
+    if htmx and not htmx.history_restore_request:
+        if htmx.target == "gallery-more":
+            return render(request, f"{BOARD}#page", context)
+        if htmx.target == "gallery-results":
+            return render(request, f"{BOARD}#results", context)
+    context["models"] = model_choices()
     return render(request, BOARD, context)
 
 
@@ -181,10 +196,11 @@ def board_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def board_items(request: HttpRequest, pk: int) -> HttpResponse:
-    """remove (the selection), top or cover (one image)."""
+    """remove (the selection); top, earlier, later or cover (one image). Back to the
+    page it came from (`next`: the board with its filters)."""
     board = get_board_for_user(request.user, pk)
     action = request.POST.get("action", "")
-    back = reverse("board", args=[board.pk])
+    back = safe_next(request, request.POST.get("next", ""), reverse("board", args=[board.pk]))
     try:
         ids = bulk.parse_ids(request.POST.getlist("ids"))
     except bulk.SelectionProblem as exc:
@@ -197,16 +213,69 @@ def board_items(request: HttpRequest, pk: int) -> HttpResponse:
         noun = "image" if count == 1 else "images"
         messages.success(request, f"Removed {count} {noun} from the board.")
         return redirect(back)
-    if action not in ("top", "cover"):
+    if action not in ("top", "cover", "earlier", "later"):
         messages.error(request, "Choose what to do with the selection.")
         return redirect(back)
     if not can_manage(request.user, board):
         raise Http404("No such board.")
+    if action in ("earlier", "later"):
+        return _step(request, board, ids[0], later=action == "later", back=back)
     change = services.board_move_to_top if action == "top" else services.board_set_cover
     if not change(board=board, image_id=ids[0]):
         raise Http404("No such image on this board.")
     messages.success(request, "Moved to the top." if action == "top" else "Set as the cover.")
     return redirect(back)
+
+
+def _step(
+    request: HttpRequest, board: Board, image_id: int, *, later: bool, back: str
+) -> HttpResponse:
+    """One place earlier or later among what the filtered page shows (the form carries
+    the page's filters), then back to the same tile."""
+    within = queries.matching(BoardFilters(request.POST).values())
+    try:
+        moved = services.board_move_step(board=board, image_id=image_id, later=later, within=within)
+    except services.NotOnBoard as exc:
+        raise Http404(str(exc)) from None
+    if moved:
+        messages.success(request, "Moved one place later." if later else "Moved one place earlier.")
+    else:
+        messages.info(request, "It is already the last image." if later else "It is already first.")
+    return redirect(f"{back.split('#')[0]}#item-{image_id}")
+
+
+@require_POST
+@login_required
+def board_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """A drop from the board page's drag and drop (static/js/boards.js): `image` goes
+    just `before` or `after` another image of the board. The script gets a short text
+    and the status; a plain form post goes back to the board with a message."""
+    board = get_managed_board(request.user, pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        problem = next(iter(form.errors.values()))[0]
+        return _move_answer(request, board, problem, status=422)
+    data = form.cleaned_data
+    try:
+        services.board_move(
+            board=board, image_id=data["image"], before_id=data["before"], after_id=data["after"]
+        )
+    except services.NotOnBoard as exc:
+        return _move_answer(request, board, str(exc), status=404)
+    except services.BoardProblem as exc:
+        return _move_answer(request, board, str(exc), status=422)
+    return _move_answer(request, board, "Moved.", status=200)
+
+
+def _move_answer(request: HttpRequest, board: Board, text: str, *, status: int) -> HttpResponse:
+    if request.htmx:
+        return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+    if status == 404:
+        raise Http404(text)
+    (messages.success if status == 200 else messages.error)(request, text)
+    return redirect(
+        safe_next(request, request.POST.get("next", ""), reverse("board", args=[board.pk]))
+    )
 
 
 @require_http_methods(["GET", "POST"])
