@@ -1,4 +1,5 @@
-"""Who may see a generation and its images: the owner and the admins of its team.
+"""Who may see a generation and its images: the owner and the admins of its team
+(and, for an image or upload only, whoever an app above grants it: generations.grants).
 
 Every view that shows or serves a generation goes through here; anybody else gets a
 404, so a stranger cannot even learn that the id exists.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import Http404
 
+from generations.grants import granted
 from generations.inputs import InputChoice, ReferenceProblem, parse_choice
 from generations.models import Comparison, GeneratedImage, Generation, Upload
 from teams.access import may_see
@@ -30,19 +32,27 @@ def get_generation_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> 
 
 
 def get_image_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> GeneratedImage:
-    """The image `pk` if `user` may see its generation, else Http404."""
+    """The image `pk` if `user` may see its generation or read it by a grant (media
+    views only: anything more needs can_view), else Http404."""
     image = GeneratedImage.objects.select_related("generation").filter(pk=pk).first()
-    if image is None or not can_view(user, image.generation):
+    if image is None or not (can_view(user, image.generation) or _shared(user, image)):
         raise Http404("No such image.")
     return image
 
 
 def get_upload_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Upload:
-    """The upload `pk` if `user` may see it, else Http404."""
+    """The upload `pk` if `user` may see it or read it by a grant (media views only:
+    anything more needs can_view), else Http404."""
     upload = Upload.objects.filter(pk=pk).first()
-    if upload is None or not can_view(user, upload):
+    if upload is None or not (can_view(user, upload) or granted(user, "upload", pk)):
         raise Http404("No such photo.")
     return upload
+
+
+def _shared(user: AbstractBaseUser | AnonymousUser, image: GeneratedImage) -> bool:
+    """Read access granted by an app above (generations.grants); an archived original
+    can no longer be sent as a reference, so its grant ends."""
+    return not image.is_archived and granted(user, "image", image.pk)
 
 
 def get_comparison_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Comparison:

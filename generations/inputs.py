@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from generations.grants import granted
 from generations.models import GatewayFile, GeneratedImage, Generation, GenerationInput, Upload
 from generations.photos import (
     MAX_UPLOAD_BYTES,
@@ -138,7 +139,11 @@ def parse_choice(user, token: str, role: str = GenerationInput.Role.REFERENCE) -
     kind, _, raw_id = token.partition(":")
     if kind in ("upload", "image") and raw_id.isdigit():
         queryset = visible_uploads(user) if kind == "upload" else visible_images(user)
-        item = queryset.filter(pk=int(raw_id)).first()
+        pk = int(raw_id)
+        item = queryset.filter(pk=pk).first()
+        if item is None and role == GenerationInput.Role.REFERENCE and granted(user, kind, pk):
+            # Someone else's, shared for reading by an app above (see generations.grants).
+            item = queryset.model.objects.filter(pk=pk).first()
         if item is None:
             raise ReferenceProblem("One of the chosen images no longer exists.")
         if isinstance(item, GeneratedImage) and item.is_archived:

@@ -3,12 +3,21 @@
 Everything a preset stores is checked here before anything is saved: the template's
 slots, the target models (in the catalog, priced), each target's options (fields the
 model has, values it allows, and the gateway's own rules on the body it would send)
-and the references (the user's own). A rejected form keeps what was typed.
+and the references (the user's own, or shared with them). A rejected form keeps what
+was typed.
+
+Each target's options are real controls, built from the model's spec for every model
+in the catalog (a select for a list of values, a number input with its bounds for a
+whole number); the page shows those of the ticked models. Every control may be left
+"Not set" (the preset's intent or the model's default then decides), and the value
+chosen is checked with the studio's own `accepts`, so a tampered value is refused in
+the same words the studio would use, next to that model's control.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -18,23 +27,29 @@ from generations.forms import accepts
 from generations.inputs import ReferenceProblem, parse_choice
 from generations.services import build_body
 from llmtr import validation
-from llmtr.spec import MAX_REFERENCES, SpecViolation
+from llmtr.spec import MAX_REFERENCES, Field, SpecViolation
 from presets.models import Preset
+from presets.sharing import normal_token
 from presets.slots import TemplateProblem, check_template, fill, parse_slot_lines, slot_lines
 from presets.translate import ASPECT_RATIOS, QUALITIES, translate
 
 _TOKENS = re.compile(r"[\s,]+")
-_OPTION = re.compile(r"^\s*([a-z_]+)\s*=\s*(\S+)\s*$")
+UNSET = "Not set"
 
 
 def reference_tokens(user, text: str) -> list[str]:
-    """`upload:<id>` / `image:<id>` tokens, each the user's own; raises ValidationError."""
-    tokens = list(dict.fromkeys(t for t in _TOKENS.split(text.strip()) if t))
-    for token in tokens:
-        if not token.startswith(("upload:", "image:")):
+    """`upload:<id>` / `image:<id>` tokens (written one way), each one the user may send;
+    raises ValidationError."""
+    tokens: list[str] = []
+    for typed in (t for t in _TOKENS.split(text.strip()) if t):
+        token = normal_token(typed)
+        if not token:
             raise forms.ValidationError(
-                f"“{token}” is not a reference: use upload:<id> or image:<id>."
+                f"“{typed}” is not a reference: use upload:<id> or image:<id>."
             )
+        if token not in tokens:
+            tokens.append(token)
+    for token in tokens:
         try:
             parse_choice(user, token)
         except ReferenceProblem as exc:
@@ -77,13 +92,6 @@ class PresetForm(forms.Form):
             "invalid_choice": "“%(value)s” is not a model in the catalog. Pick from the list.",
         },
     )
-    options = forms.CharField(
-        label="Options per model",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Optional, one a line: model id: field=value, field=value "
-        "(e.g. openai/gpt-image-2: output_format=webp).",
-    )
     scope = forms.ChoiceField(
         label="Who uses it",
         choices=[("personal", "Only me"), ("team", "My team (read-only for members)")],
@@ -101,6 +109,22 @@ class PresetForm(forms.Form):
         self.fields["targets"].choices = [(m.id, f"{m.name} ({m.provider_name})") for m in models]
         if not may_publish or preset is not None:
             del self.fields["scope"]  # members publish nothing; a preset keeps its scope
+        self.main_names = list(self.fields)
+        for model in models:
+            for spec_field in model.spec.user_fields:
+                self.fields[option_name(model.id, spec_field.name)] = option_control(spec_field)
+
+    def main_fields(self) -> list[forms.BoundField]:
+        """The preset's own fields, in order (the option controls come by model)."""
+        return [self[name] for name in self.main_names]
+
+    def option_groups(self) -> list[OptionGroup]:
+        """Each catalog model's option controls (models without options left out)."""
+        return [
+            OptionGroup(model, [self[option_name(model.id, f.name)] for f in fields])
+            for model in self.models.values()
+            if (fields := model.spec.user_fields)
+        ]
 
     def clean_slots(self) -> dict[str, str]:
         try:
@@ -122,7 +146,8 @@ class PresetForm(forms.Form):
         for model in chosen:
             if not model.is_priced:
                 self.add_error("targets", model.unpriced_message)
-        options = self._options(chosen)
+        # As ticked, even when the ticks themselves were refused: no second error then.
+        options = self._options(set(cleaned.get("targets") or self["targets"].value() or []))
         if not self.errors:
             cleaned["target_list"] = [
                 {"model": m.id, "options": options.get(m.id, {})} for m in chosen
@@ -130,36 +155,33 @@ class PresetForm(forms.Form):
             self._check_bodies(cleaned, chosen, options)
         return cleaned
 
-    def _options(self, chosen: list[StudioModel]) -> dict[str, dict[str, Any]]:
-        by_id = {m.id: m for m in chosen}
+    def _options(self, ticked: set[str]) -> dict[str, dict[str, Any]]:
+        """The values set in the ticked models' controls, each checked by `accepts`; a
+        value set for a model that is not ticked is an error too (it would be lost)."""
         found: dict[str, dict[str, Any]] = {}
-        for number, line in enumerate(self.cleaned_data.get("options", "").splitlines(), 1):
-            if not line.strip():
-                continue
-            model_id, _, rest = line.partition(": ")
-            model = by_id.get(model_id.strip())
-            if model is None:
-                self.add_error("options", f"Line {number}: “{model_id.strip()}” is not one of the chosen target models.")  # fmt: skip
-                continue
-            found[model.id] = self._model_options(model, rest, number)
+        for model in self.models.values():
+            for spec_field in model.spec.user_fields:
+                value = self._option(model, spec_field, ticked=model.id in ticked)
+                if value is not None:
+                    found.setdefault(model.id, {})[spec_field.name] = value
         return found
 
-    def _model_options(self, model: StudioModel, text: str, number: int) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        fields = {f.name: f for f in model.spec.user_fields}
-        for part in (p for p in text.split(",") if p.strip()):
-            match = _OPTION.match(part)
-            spec_field = fields.get(match.group(1)) if match else None
-            value = accepts(spec_field, match.group(2)) if match and spec_field else None
-            if spec_field is None:
-                names = ", ".join(fields)
-                self.add_error("options", f"Line {number}: {model.name} has no option “{part.strip()}” (it takes {names}).")  # fmt: skip
-            elif value in (None, ""):
-                allowed = ", ".join(spec_field.choices) or f"{spec_field.min} to {spec_field.max}"
-                self.add_error("options", f"Line {number}: {model.name}'s {spec_field.label.lower()} takes {allowed}, not “{match.group(2)}”.")  # fmt: skip
-            else:
-                values[spec_field.name] = value
-        return values
+    def _option(self, model: StudioModel, spec_field: Field, *, ticked: bool) -> Any | None:
+        name = option_name(model.id, spec_field.name)
+        raw = self.cleaned_data.get(name) or ""
+        if raw == "":
+            return None
+        if not ticked:
+            self.add_error(name, f"{model.name} is not a target: tick it, or set this back to “{UNSET}”.")  # fmt: skip
+            return None
+        value = accepts(spec_field, raw)
+        if value in (None, ""):
+            shown = raw if len(raw) <= 40 else raw[:39] + "…"
+            allowed = (f"one of: {', '.join(spec_field.choices)}" if spec_field.choices
+                       else f"a whole number from {spec_field.min} to {spec_field.max}")  # fmt: skip
+            self.add_error(name, f"{spec_field.label} for {model.name} must be {allowed} (not “{shown}”).")  # fmt: skip
+            return None
+        return value
 
     def _check_bodies(self, cleaned, chosen, options) -> None:
         """The gateway's own rules on the body each target would send, with defaults."""
@@ -173,21 +195,56 @@ class PresetForm(forms.Form):
             try:
                 validation.validate_generation(build_body(model, prompt=prompt, params=params))
             except SpecViolation as exc:
-                self.add_error("options", f"{model.name}: {exc.message.replace('`', '')}")
+                name = option_name(model.id, exc.param)
+                self.add_error(
+                    name if name in self.fields else "targets",
+                    f"{model.name}: {exc.message.replace('`', '')}",
+                )
 
 
 def initial_of(preset: Preset) -> dict[str, Any]:
-    options = "\n".join(
-        f"{t['model']}: " + ", ".join(f"{k}={v}" for k, v in t["options"].items())
+    options = {
+        option_name(t["model"], name): str(value)
         for t in preset.targets
-        if t["options"]
-    )
+        for name, value in t["options"].items()
+    }
     return {
         "name": preset.name, "template": preset.template, "slots": slot_lines(preset.slots),
         "references": " ".join(preset.references), "aspect_ratio": preset.aspect_ratio,
-        "quality": preset.quality, "n": preset.n, "options": options,
-        "targets": [t["model"] for t in preset.targets],
+        "quality": preset.quality, "n": preset.n,
+        "targets": [t["model"] for t in preset.targets], **options,
     }  # fmt: skip
+
+
+def option_name(model_id: str, field_name: str) -> str:
+    """The form field of one target model's option: `openai/gpt-image-2:quality`
+    (a model id holds no colon)."""
+    return f"{model_id}:{field_name}"
+
+
+def option_control(spec_field: Field) -> forms.CharField:
+    """The control for one option of a target model, from its spec; empty is "not set".
+    The value is checked in PresetForm._options, with the studio's `accepts`."""
+    if spec_field.choices:
+        widget: forms.Widget = forms.Select(
+            choices=[("", UNSET), *((c, c) for c in spec_field.choices)]
+        )
+    else:
+        bounds = {"min": spec_field.min, "max": spec_field.max, "step": 1}
+        widget = forms.NumberInput(attrs={k: v for k, v in bounds.items() if v is not None})
+    field = forms.CharField(
+        label=spec_field.label, required=False, widget=widget, help_text=spec_field.help
+    )
+    field.spec_field = spec_field  # type: ignore[attr-defined]
+    return field
+
+
+@dataclass(frozen=True)
+class OptionGroup:
+    """One model's option controls, shown while the model is ticked as a target."""
+
+    model: StudioModel
+    fields: list[forms.BoundField]
 
 
 class BrandKitForm(forms.Form):

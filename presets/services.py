@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from generations.catalog import StudioModel
-from generations.inputs import ReferenceProblem, parse_choice
+from generations.chips import Chip, chip_for, token_of
+from generations.inputs import InputChoice, ReferenceProblem, parse_choice
 from generations.reuse import PROMPT_LIMIT
 from presets.models import BrandKit, Preset
 from presets.slots import fill
@@ -40,19 +41,34 @@ def brand_values(kit: BrandKit | None) -> dict[str, str]:
     return {"brand_colours": kit.colours if kit else "", "brand_style": kit.style if kit else ""}
 
 
-def usable_tokens(user, tokens: list[str]) -> tuple[list[str], int]:
-    """The tokens `user` may still send (checked again through parse_choice), without
-    duplicates, and how many were dropped."""
-    kept: list[str] = []
+def usable_choices(user, tokens: list[str]) -> tuple[list[InputChoice], int]:
+    """The references `user` may still send (checked again through parse_choice: their
+    own, or shared with their team by its presets and brand kit), without duplicates,
+    and how many were dropped."""
+    kept: list[InputChoice] = []
     for token in dict.fromkeys(tokens):
         if not token.startswith(("upload:", "image:")):
             continue
         try:
-            parse_choice(user, token)
+            kept.append(parse_choice(user, token))
         except ReferenceProblem:
             continue
-        kept.append(token)
     return kept, len(set(tokens)) - len(kept)
+
+
+def usable_tokens(user, tokens: list[str]) -> tuple[list[str], int]:
+    choices, dropped = usable_choices(user, tokens)
+    return [token_of(c) for c in choices], dropped
+
+
+def all_references(preset: Preset, kit: BrandKit | None) -> list[str]:
+    """The preset's references, then the brand kit's."""
+    return [*preset.references, *(kit.references if kit else [])]
+
+
+def reference_chips(*, user, preset: Preset, kit: BrandKit | None) -> list[Chip]:
+    """The references this preset sends for `user`, as the studio shows them."""
+    return [chip_for(c) for c in usable_choices(user, all_references(preset, kit))[0]]
 
 
 def resolved_prompt(preset: Preset, values: dict[str, str], kit: BrandKit | None) -> str:
@@ -63,7 +79,7 @@ def resolved_prompt(preset: Preset, values: dict[str, str], kit: BrandKit | None
 def targets(
     *, user, preset: Preset, models: list[StudioModel], prompt: str, kit: BrandKit | None
 ) -> list[Target]:
-    tokens, dropped = usable_tokens(user, [*preset.references, *(kit.references if kit else [])])
+    tokens, dropped = usable_tokens(user, all_references(preset, kit))
     by_id = {m.id: m for m in models}
     found = []
     for index, target in enumerate(preset.targets):

@@ -1,7 +1,8 @@
 """The presets pages: list, create/edit, detail with its slot form, apply, brand kit.
 
 Every view that takes a preset id goes through access.get_preset_for_user (a 404 for
-anybody it isn't for); applying a preset is a redirect to a prefilled studio link.
+anybody it isn't for); applying a preset is a redirect to a prefilled studio link, with
+what the target model cannot honour of the preset said again there (a message).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def _save(request: HttpRequest, preset: Preset | None) -> HttpResponse:
         )  # fmt: skip
         messages.success(request, f"Preset “{saved.name}” saved.")
         return redirect("preset-detail", pk=saved.pk)
-    status = 400 if form.is_bound else 200
+    status = 422 if form.is_bound else 200
     return render(request, "presets/form.html", {"form": form, "preset": preset}, status=status)
 
 
@@ -90,6 +91,8 @@ def _detail_context(request: HttpRequest, preset: Preset, form: SlotForm) -> dic
         "form": form,
         "prompt": prompt,
         "targets": services.targets(user=request.user, preset=preset, models=models, prompt=prompt, kit=kit),
+        # Not re-read for the preview partial: the references do not change as slots do.
+        "references": [] if request.htmx else services.reference_chips(user=request.user, preset=preset, kit=kit),
         "may_edit": may_edit(request.user, preset),
     }  # fmt: skip
 
@@ -112,13 +115,15 @@ def preset_apply(request: HttpRequest, pk: int) -> HttpResponse:
         preset, request.GET if any(k.startswith("slot-") for k in request.GET) else None
     )
     if form.is_bound and not form.is_valid():
-        return render(request, DETAIL, _detail_context(request, preset, form), status=400)
+        return render(request, DETAIL, _detail_context(request, preset, form), status=422)
     context = _detail_context(request, preset, form)
     index = request.GET.get("target", "0")
     target = next((t for t in context["targets"] if str(t.index) == index), None)
     if target is None or not target.url:
         messages.error(request, "That target model cannot open in the studio now.")
         return render(request, DETAIL, context, status=400)
+    if target.notes:  # what this model cannot honour, said again in the studio
+        messages.info(request, f"{preset.name} on {target.name}: " + " ".join(target.notes))
     return redirect(target.url)
 
 
@@ -140,5 +145,5 @@ def brand_kit(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Brand kit saved: every preset of the team uses it.")
         return redirect("preset-brand-kit")
     return render(
-        request, "presets/brand_kit.html", {"form": form}, status=400 if form.errors else 200
+        request, "presets/brand_kit.html", {"form": form}, status=422 if form.errors else 200
     )

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from presets.models import BrandKit, Preset
+from teams.access import membership_of
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,6 @@ def form_data(**overrides):
         "quality": "high",
         "n": "2",
         "targets": THREE,
-        "options": "",
     }
     return data | overrides
 
@@ -52,10 +52,10 @@ def test_a_member_saves_a_personal_preset(catalog, login, owner):
         ({"template": "{subject on white {colours}"}, "brace that does not make a slot"),
         ({"targets": ["acme/nothing"]}, "is not a model in the catalog"),
         ({"targets": []}, "Pick at least one target model."),
-        ({"options": "openai/gpt-image-2: background=transparent"}, "takes opaque, auto"),
-        ({"options": "openai/gpt-image-2: style=vivid"}, "has no option"),
-        ({"options": "google/imagen-4.0-generate-001: n=2"}, "not one of the chosen target models"),
-        ({"options": "openai/gpt-image-2: output_compression=50"}, "output_compression"),
+        ({"openai/gpt-image-2:background": "transparent"}, "must be one of: opaque, auto"),
+        ({"openai/gpt-image-2:n": "9"}, "from 1 to 4 (not “9”)"),
+        ({"google/imagen-4.0-generate-001:n": "2"}, "Imagen 4 is not a target: tick it"),
+        ({"openai/gpt-image-2:output_compression": "50"}, "output_compression"),
         ({"references": "upload:999"}, "no longer exists"),
         ({"references": "https://example.com/a.png"}, "is not a reference"),
         ({"aspect_ratio": "7:3"}, "Select a valid choice"),
@@ -65,7 +65,7 @@ def test_a_bad_preset_gets_a_clear_error_and_nothing_is_saved(
     catalog, login, owner, overrides, message
 ):
     response = create(login(owner), **overrides)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.content.decode()
     assert b"The preset is not saved" in response.content
     assert not Preset.objects.exists()
@@ -79,13 +79,16 @@ def test_an_unpriced_model_cannot_be_a_target(catalog, login, owner):
     CatalogEntry.objects.create(model_id="acme/paint", name="Acme Paint", provider="acme",
                                 operations=["IMAGES_GENERATIONS"], pricing_rows=[], refreshed_at=timezone.now())  # fmt: skip
     response = create(login(owner), targets=["acme/paint"])
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert b"has no price the studio can use yet" in response.content
     assert not Preset.objects.exists()
 
 
 def test_explicit_options_are_kept_and_win_over_the_intent(catalog, login, owner):
-    create(login(owner), options="openai/gpt-image-2: quality=low, output_format=webp")
+    create(
+        login(owner),
+        **{"openai/gpt-image-2:quality": "low", "openai/gpt-image-2:output_format": "webp"},
+    )
     preset = Preset.objects.get()
     assert preset.targets[0]["options"] == {"quality": "low", "output_format": "webp"}
     page = login(owner).get(f"/presets/{preset.pk}")
@@ -138,7 +141,7 @@ def test_a_slot_without_a_default_must_be_filled(catalog, login, owner):
     create(client)
     preset = Preset.objects.get()
     response = client.get(f"/presets/{preset.pk}/apply", {"slot-subject": "", "target": 0})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Fill in {subject}: it has no default." in response.content.decode()
 
 
@@ -189,7 +192,7 @@ def test_an_admin_publishes_a_team_preset_that_members_apply_but_cannot_edit(
         slots="subject = a chair",
     )
     preset = Preset.objects.get()
-    assert preset.team == owner.membership.team
+    assert preset.team == membership_of(owner).team
     BrandKit.objects.create(team=preset.team, colours="teal and sand", style="Soft daylight.")
 
     client = login(teammate)
@@ -227,7 +230,7 @@ def test_the_owner_edits_and_deletes_a_personal_preset(catalog, login, owner):
         "recraft/recraft-v4"
     ]
     bad = client.post(f"/presets/{preset.pk}/edit", form_data(name="Broken", template="{nope}"))
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     preset.refresh_from_db()
     assert preset.name == "Renamed"
     assert client.post(f"/presets/{preset.pk}/delete").status_code == 302
@@ -261,7 +264,7 @@ def test_the_brand_kit_is_for_team_admins(catalog, login, owner, team_admin, mak
     kit = BrandKit.objects.get()
     assert (kit.colours, kit.style, kit.references) == ("red", "Flat.", [f"upload:{upload.pk}"])
     bad = client.post("/presets/brand-kit", {"colours": "blue", "references": "upload:12345"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     kit.refresh_from_db()
     assert kit.colours == "red"
 
