@@ -37,8 +37,9 @@ from django.core.files.storage import default_storage
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from gallery.bulk import zip_entry, zip_name
+from gallery.bulk import zip_name
 from generations.models import GeneratedImage, Generation
+from generations.zips import zip_entry
 from teams.models import Team
 
 log = logging.getLogger(__name__)

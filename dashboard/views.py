@@ -23,8 +23,10 @@ from dashboard.forms import ApprovalSettingsForm, GenerationFilterForm, PeriodFo
 from dashboard.gateway_check import gateway_check_request, gateway_status
 from generations import approvals
 from llmtr import spec as llmtr_spec
+from matrix.queries import waiting_runs
 from spend import alerts
 from spend.models import ReconciliationRun
+from studio.spreadsheet import Echo, safe_cell
 from teams.access import admin_membership, login_required
 from teams.models import Team
 
@@ -94,6 +96,7 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
         "range_query": urlencode(period.range_query),
         "unconfirmed": figures.unconfirmed_charges(entries),
         "approvals": list(approvals.pending(team)[:50]),
+        "waiting_runs": list(waiting_runs(team)[:20]),
         "alerts": [(a, alerts.describe(a)) for a in alerts.open_alerts(team)[:10]],
         "reconciliation": ReconciliationRun.objects.first(),
         "approval_form": ApprovalSettingsForm(initial={"approval_above": team.approval_above}),
@@ -268,36 +271,22 @@ def _facets(form: GenerationFilterForm, member_id: int | None, page: list) -> li
 # --- CSV export ----------------------------------------------------------------------
 
 
-class _Echo:
-    """csv.writer writes into this and gets the line back: one line per chunk sent."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_cell(value) -> str:
-    """Text from users or the gateway that a spreadsheet would run as a formula is
-    prefixed with an apostrophe (OWASP CSV injection advice); numbers are ours."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv_lines(rows):
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield writer.writerow(CSV_HEADER)
     for pk, created_at, member, model, kind, status, images, cost, estimate, error in rows:
         yield writer.writerow(
             [
                 "" if pk is None else pk,
                 created_at.isoformat(),
-                _csv_cell(member),
-                _csv_cell(model),
+                safe_cell(member),
+                safe_cell(model),
                 kind,
                 status,
                 images,
                 "" if cost is None else f"{cost:f}",
                 "" if estimate is None else f"{estimate:f}",
-                _csv_cell(error),
+                safe_cell(error),
             ]
         )
 

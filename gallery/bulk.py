@@ -2,33 +2,25 @@
 (Deleting, one or many, is generations.deletion.) Originals the team's retention rule
 archived are left out of a zip, and a note in it names them.
 
-The zip is written while it is sent: zipfile writes into a small buffer that the
-response generator empties after every chunk, so an archive of gigabytes needs a few
-hundred kilobytes of memory, whatever the number of images.
+The zip is written while it is sent (generations.zips).
 """
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterable, Iterator
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 
 from gallery.queries import visible_to
+from generations import zips
 from generations.models import GeneratedImage, Generation
-from generations.retention import archived_notice
 
 MAX_SELECTION = 2000
-ARCHIVED_NOTE = "ARCHIVED-ORIGINALS.txt"
 ALL_ARCHIVED = (
     "The originals of these images were archived by your team's retention rule: only "
     "their thumbnails and settings are kept, so there is nothing to put in a zip."
 )
-CHUNK = 256 * 1024
-# Already-compressed formats are stored; an SVG is text and shrinks well.
-DEFLATE_TYPES = {"image/svg+xml"}
 
 
 class SelectionProblem(ValueError):
@@ -60,80 +52,9 @@ def zip_name(image: GeneratedImage) -> str:
     return f"{image.generation_id}-{image.index}.{image.extension}"
 
 
-class _Drain:
-    """A write-only file for zipfile whose contents the generator takes away."""
-
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-        self.position = 0
-
-    def write(self, data: bytes) -> int:
-        self.parts.append(bytes(data))
-        self.position += len(data)
-        return len(data)
-
-    def tell(self) -> int:  # zipfile records offsets; it never seeks an unseekable file
-        return self.position
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data = b"".join(self.parts)
-        self.parts.clear()
-        return data
-
-
 def stream_zip(images: Iterable[GeneratedImage]) -> Iterator[bytes]:
-    """The zip of `images`, chunk by chunk. A file missing from storage is skipped; an
-    original the team's retention rule archived is named in ARCHIVED_NOTE instead."""
-    sink = _Drain()
-    archived: list[GeneratedImage] = []
-    with zipfile.ZipFile(sink, mode="w", allowZip64=True) as archive:
-        for image in images:
-            if image.is_archived:
-                archived.append(image)
-                continue
-            try:
-                source = default_storage.open(image.file.name, "rb")
-            except FileNotFoundError:
-                continue
-            info = zip_entry(image, zip_name(image))
-            with source, archive.open(info, "w", force_zip64=image.bytes >= zipfile.ZIP64_LIMIT) as target:
-                while chunk := source.read(CHUNK):
-                    target.write(chunk)
-                    yield sink.take()
-            yield sink.take()
-        if archived:
-            archive.writestr(ARCHIVED_NOTE, archived_note(archived))
-    yield sink.take()
-
-
-def archived_note(images: list[GeneratedImage]) -> str:
-    """The note that stands in for archived originals: which, and when."""
-    lines = [
-        "These originals are not in this zip: your team's retention rule removed them",
-        "from storage. Their thumbnails and settings are kept: open a generation and use",
-        "“Regenerate from these settings” to make the image again.",
-        "",
-    ]
-    for image in images:
-        lines.append(f"{zip_name(image)}: {archived_notice(image)}")
-    return "\n".join(lines) + "\n"
-
-
-def zip_entry(image: GeneratedImage, name: str) -> zipfile.ZipInfo:
-    """The zip member for an original: its time, stored or (SVG) compressed."""
-    info = zipfile.ZipInfo(name, date_time=_zip_time(image))
-    info.compress_type = (
-        zipfile.ZIP_DEFLATED if image.mime_type in DEFLATE_TYPES else zipfile.ZIP_STORED
-    )
-    return info
-
-
-def _zip_time(image: GeneratedImage) -> tuple[int, int, int, int, int, int]:
-    stamp = image.created_at
-    return (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    """The zip of `images`' originals, named by zip_name (generations.zips streams it)."""
+    return zips.stream_zip((zip_name(image), image) for image in images)
 
 
 def generations_favourite(*, user: AbstractBaseUser, ids: list[int], value: bool) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from generations import charges, claims
+from generations import charges, claims, signals
 from generations.catalog import mark_retired, model_for_settlement
 from generations.failures import describe_error
 from generations.models import GeneratedImage, Generation
@@ -112,6 +112,7 @@ def succeeded(
             GeneratedImage.objects.bulk_create(images)
             ledger.end_send(claim.send, GatewayAttempt.Outcome.ANSWERED, billed=cost.usd)
             charges.settle(generation, ledger.Charge(cost.usd, basis))
+            signals.announce_settled(generation.pk)
         return True
 
     return bool(claims.with_db_retries(write))
@@ -161,6 +162,7 @@ def mark_failed(
             outcome, billed = GatewayAttempt.Outcome.REFUSED, charge.usd
         ledger.end_send(claim.send, outcome, billed=billed, note=error.message)
     charges.settle(generation, charge)
+    signals.announce_settled(generation.pk)
     return True
 
 

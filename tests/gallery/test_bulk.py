@@ -11,6 +11,7 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 
 from gallery import bulk
+from generations import zips
 from generations.models import GeneratedImage, Generation
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def test_the_zip_holds_exactly_the_chosen_originals(owner, owner_client, make_ge
 def test_the_zip_is_written_while_it_is_sent(owner, seeded, monkeypatch):
     """Many small chunks, none holding the archive: the buffer is emptied as it goes."""
     seeded(owner, 20)
-    monkeypatch.setattr(bulk, "CHUNK", 4096)
+    monkeypatch.setattr(zips, "CHUNK", 4096)
     images = list(bulk.images_for_zip(owner, list(Generation.objects.values_list("pk", flat=True))))
     total = sum(i.bytes for i in images)
     chunks = list(bulk.stream_zip(images))

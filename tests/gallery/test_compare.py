@@ -15,6 +15,7 @@ from generations.catalog import find_model
 from generations.inputs import ReferenceProblem
 from generations.models import Comparison, Generation
 from spend.models import LedgerEntry
+from teams.access import membership_of
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,7 @@ def test_over_budget_saves_nothing_and_says_why(owner, owner_client, catalog, no
     from spend.models import Budget
 
     # Enough for the cheaper models, not for all three together.
-    Budget.objects.create(team=owner.membership.team, amount=Decimal("0.05"))
+    Budget.objects.create(team=membership_of(owner).team, amount=Decimal("0.05"))
     response = start(owner_client, THREE)
     html = response.content.decode()
     assert response.status_code == 422
@@ -155,7 +156,7 @@ def test_only_a_failed_model_can_be_retried(owner_client, comparison):
 def test_a_retry_over_budget_says_so_in_the_column(owner, owner_client, comparison):
     from spend.models import Budget
 
-    Budget.objects.create(team=owner.membership.team, amount=Decimal("0.0001"))
+    Budget.objects.create(team=membership_of(owner).team, amount=Decimal("0.0001"))
     failed = comparison.generations.get(status="failed")
     response = owner_client.post(
         reverse("compare-retry", args=[comparison.pk, failed.pk]), HTTP_HX_REQUEST="true"

@@ -15,13 +15,15 @@ from django.core.files.storage import default_storage
 from django.test import RequestFactory
 from django.urls import reverse
 
-from gallery.bulk import ALL_ARCHIVED, ARCHIVED_NOTE
+from gallery.bulk import ALL_ARCHIVED
 from generations.inputs import ARCHIVED_NOT_AN_INPUT, ReferenceProblem, parse_choice
 from generations.models import Generation, GenerationInput
 from generations.retention import originals_archive
 from generations.reuse import reuse_url
 from generations.views import original_archived
+from generations.zips import ARCHIVED_NOTE
 from references.picker import picker_items
+from teams.access import membership_of
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +46,7 @@ def old_and_new(time_machine, make_generation, owner, django_capture_on_commit_c
     old = make_generation(owner, prompt="a lighthouse at dusk", size="1:1", n=1)
     time_machine.move_to(ARCHIVED, tick=False)
     new = make_generation(owner, prompt="a lighthouse at dawn", n=1)
-    team = owner.membership.team
+    team = membership_of(owner).team
     team.keep_originals_days = 30
     team.save()
     with django_capture_on_commit_callbacks(execute=True):
