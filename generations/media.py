@@ -76,6 +76,12 @@ def _serve_image(request: HttpRequest, image: GeneratedImage, name: str, mime: s
     )
 
 
+def serve_file(name: str, mime: str, *, filename: str = "", download: bool = False) -> HttpResponse:
+    """The streaming (or signed redirect) behind these views, for an upper app's view
+    that has checked access its own way (shares: a link's token on every request)."""
+    return _serve(name, mime, filename=filename, download=download)
+
+
 def _serve(name: str, mime: str, *, filename: str = "", download: bool = False) -> HttpResponse:
     """Stream `name` from storage; with MEDIA_REDIRECT, send the browser to a signed URL
     instead, for what it shows inline. A download (it needs our filename) and an SVG
