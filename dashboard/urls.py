@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from dashboard import views, views_members, views_money
+from dashboard import views, views_audit, views_members, views_money
 
 urlpatterns = [
     path("", views.team_dashboard, name="team-dashboard"),
     path("generations", views.team_generations, name="team-generations"),
     path("export.csv", views.team_export, name="team-export"),
     path("members", views_members.team_members, name="team-members"),
+    path("audit", views_audit.team_audit, name="team-audit"),
+    path("audit.csv", views_audit.team_audit_csv, name="team-audit-csv"),
     path("members/<int:user_id>/role", views_members.member_role, name="team-member-role"),
     path("members/<int:user_id>/remove", views_members.member_remove, name="team-member-remove"),
     path("budgets", views_members.team_budgets, name="team-budgets"),

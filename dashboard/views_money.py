@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from audit.log import record
 from dashboard.forms import ApprovalSettingsForm, PriceForm, RejectForm
 from dashboard.views import admin_team
 from generations import approvals, catalog
@@ -79,8 +81,20 @@ def approval_settings(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return _back_to_approvals()
+    before = {"approval_above": team.approval_above}
     team.approval_above = form.cleaned_data["approval_above"]
-    team.save(update_fields=["approval_above"])
+    with transaction.atomic():
+        team.save(update_fields=["approval_above"])
+        after = {"approval_above": team.approval_above}
+        if before != after:
+            record(
+                action="approval.threshold_changed",
+                actor=request.user,
+                team_id=team.pk,
+                target=team,
+                before=before,
+                after=after,
+            )
     if team.approval_above is None:
         messages.success(request, "Approvals are off: members' generations start at once.")
     else:

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from generations import charges
+from audit.log import record
+from generations import charges, signals
 from generations.models import Generation
 from spend import ledger
 from teams.access import is_team_admin
@@ -35,7 +36,12 @@ def needs_approval(user, team: Team | None, estimate: Decimal) -> bool:
 
 
 def requested(generation: Generation) -> None:
-    """Hook for what happens when one starts waiting (the dashboard lists it)."""
+    """When one starts waiting: the dashboard lists it; apps above hear of it (webhooks)
+    once it has committed, and a receiver that fails cannot undo the submit."""
+    pk = generation.pk
+    transaction.on_commit(
+        lambda: signals.approval_requested.send_robust(sender=None, generation_id=pk)
+    )
 
 
 def pending(team: Team) -> QuerySet[Generation]:
@@ -67,6 +73,7 @@ def approve(*, team: Team, generation_id: int, admin) -> Generation:
         Generation.objects.filter(pk=generation.pk).update(
             status=Generation.Status.QUEUED, enqueued_at=now, decided_by=admin, decided_at=now
         )
+        _audit("approval.approved", generation, admin, {"status": Generation.Status.QUEUED})
         transaction.on_commit(lambda: enqueue(generation.pk))
     return generation
 
@@ -90,4 +97,17 @@ def reject(*, team: Team, generation_id: int, admin, reason: str) -> Generation:
             decided_at=now,
         )
         charges.settle(generation, ledger.Charge(Decimal(0), "not approved; nothing billed"))
+        _audit("approval.declined", generation, admin, {"status": "failed", "reason": reason})
+        signals.announce_settled(generation.pk)
     return generation
+
+
+def _audit(action: str, generation: Generation, admin, after: dict) -> None:
+    record(
+        action=action,
+        actor=admin,
+        target=generation,
+        target_label=f"generation {generation.pk} ({generation.model_id})",
+        before={"status": AWAITING},
+        after=after,
+    )

@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 
+from audit.log import record
 from generations.models import GeneratedImage, Generation, Upload
 
 log = logging.getLogger(__name__)
@@ -42,9 +43,37 @@ def generations_delete(*, user: AbstractBaseUser, ids: Iterable[int]) -> int:
                 "still queued or running. Wait until they finish, then delete them."
             )
         names = _file_names(GeneratedImage.objects.filter(generation_id__in=found))
+        _audit(user, found)
         Generation.objects.filter(pk__in=found).delete()
         transaction.on_commit(lambda: delete_unreferenced_files(names))
     return len(found)
+
+
+def _audit(user: AbstractBaseUser, ids: Iterable[int]) -> None:
+    """One audit row per team for a bulk delete (its ids), the generation for one."""
+    chosen = Generation.objects.filter(pk__in=ids).order_by("pk")
+    rows = list(chosen.only("team_id", "model_id", "status"))
+    if len(rows) == 1:
+        gone = rows[0]
+        record(
+            action="generation.deleted",
+            actor=user,
+            target=gone,
+            target_label=f"generation {gone.pk} ({gone.model_id})",
+            before={"model_id": gone.model_id, "status": gone.status},
+        )
+        return
+    by_team: dict[int | None, list[int]] = {}
+    for row in rows:
+        by_team.setdefault(row.team_id, []).append(row.pk)
+    for team_id, pks in by_team.items():
+        record(
+            action="generation.bulk_deleted",
+            actor=user,
+            team_id=team_id,
+            target_label=f"{len(pks)} generations",
+            before={"ids": pks, "count": len(pks)},
+        )
 
 
 def _file_names(images) -> set[str]:

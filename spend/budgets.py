@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from audit.log import record, request_actor
 from spend import alerts
 from spend.models import Budget, BudgetPeriod
 from spend.money import usd_cost, usd_left
@@ -227,14 +228,33 @@ def budget_set(
         defaults["alert_thresholds"] = alert_thresholds
     with transaction.atomic():
         lock_team(team.pk)
+        before = _terms(Budget.objects.filter(team=team, user_id=user_id).first())  # type: ignore[misc]
         budget, _ = Budget.objects.update_or_create(
             team=team,
             user_id=user_id,  # type: ignore[misc]  # django-stubs: None is the team's budget
             defaults=defaults,
         )
+        if before != _terms(budget):
+            whose = "the team's budget" if user_id is None else f"budget of {budget.user}"
+            record(
+                action="budget.changed",
+                actor=request_actor(),
+                target=budget,
+                target_label=whose,
+                before=before,
+                after=_terms(budget),
+            )
         current = current_period(budget)
         if current.limit != amount:
             BudgetPeriod.objects.filter(pk=current.pk).update(limit=amount)
             current.limit = amount
             alerts.check(current)
     return budget
+
+
+def _terms(budget: Budget | None) -> dict[str, object] | None:
+    """A budget as the audit log records it, before and after a change."""
+    if budget is None:
+        return None
+    amount = Decimal(budget.amount).quantize(Decimal("0.01"))
+    return {"amount": amount, "period": budget.period, "alert_thresholds": budget.alert_thresholds}

@@ -7,8 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import F, Q
 
+from audit.log import record
 from spend.models import ModelPrice
 
 
@@ -26,9 +28,20 @@ def price_set(
 ) -> ModelPrice:
     """An admin's per-image price for a model the catalog does not price (team_id None:
     the studio-wide one)."""
-    row, _ = ModelPrice.objects.update_or_create(
-        team_id=team_id,  # type: ignore[misc]  # django-stubs: None is valid for a nullable FK
-        model_id=model_id,
-        defaults={"usd_per_image": usd, "set_by": user},
-    )
+    with transaction.atomic():
+        old = ModelPrice.objects.filter(team_id=team_id, model_id=model_id).first()  # type: ignore[misc]
+        row, _ = ModelPrice.objects.update_or_create(
+            team_id=team_id,  # type: ignore[misc]  # django-stubs: None is valid for a nullable FK
+            model_id=model_id,
+            defaults={"usd_per_image": usd, "set_by": user},
+        )
+        record(
+            action="price.changed",
+            actor=user,
+            team_id=team_id,
+            target=row,
+            target_label=model_id,
+            before={"usd_per_image": old.usd_per_image} if old else None,
+            after={"usd_per_image": Decimal(usd).quantize(Decimal("0.000001"))},
+        )
     return row

@@ -1,0 +1,18 @@
+"""Makes the request being served available to `audit.log.record` (for its address and
+user agent) and `request_actor()`, so services need not pass the request down."""
+
+from __future__ import annotations
+
+from audit.log import current_request
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            current_request.reset(token)
