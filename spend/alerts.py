@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from spend.models import BudgetAlert, BudgetPeriod
 from spend.money import usd
+from spend.signals import budget_threshold_crossed
 from teams.models import Membership, Team
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ def check(period: BudgetPeriod) -> list[BudgetAlert]:
     if new:
         ids = [a.pk for a in new]
         transaction.on_commit(lambda: send_alert_mail(ids))
+        transaction.on_commit(
+            lambda: budget_threshold_crossed.send_robust(sender=BudgetAlert, alert_ids=ids)
+        )
     return new
 
 
@@ -75,9 +79,8 @@ def describe(alert: BudgetAlert) -> str:
 
 def admin_emails(team_id: int) -> list[str]:
     User = get_user_model()
-    rows = User.objects.filter(
-        membership__team_id=team_id, membership__role=Membership.Role.ADMIN
-    ).exclude(email="")
+    admins = Membership.objects.filter(team_id=team_id, role=Membership.Role.ADMIN)
+    rows = User.objects.filter(pk__in=admins.values("user_id")).exclude(email="")
     return sorted(rows.values_list("email", flat=True))
 
 

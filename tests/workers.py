@@ -106,6 +106,9 @@ def worker_env(transactional_db, emulator, emulator_url, media_root, settings, t
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "PYTHONUNBUFFERED": "1",
     }
+    # Closing the app drops it from Celery's active apps, so a task module first
+    # imported after this would never be registered with it: import them all first.
+    app.loader.import_default_modules()
     app.close()
     app.amqp._producer_pool = None
     previous = (app.conf.broker_url, app.conf.task_default_queue, app.conf.broker_transport_options)
