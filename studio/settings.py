@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "axes",
     # The studio's own apps, bottom layer first; each may import only those above it
     # in this list, never one below (the contract is .importlinter, checked by make test).
+    "audit",
     "teams",
     "spend",
     "generations",
@@ -84,6 +85,8 @@ INSTALLED_APPS = [
     "shares",
     "dashboard",
     "webhooks",
+    "api",
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -103,6 +107,9 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "studio.signin.SignInBackend",  # django-axes: refuses a locked (username, address)
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on: acts only on the OpenID Connect callback, and only when
+    # OIDC_RP_CLIENT_ID is set (sso/backend.py).
+    "sso.backend.SsoBackend",
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -295,7 +302,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "generations.tasks.archive_originals",
         "schedule": 24 * 3600.0,
     },
+    # Matrix runs move on when a cell's generation ends (a signal); this sweep is the
+    # fallback for a signal lost with its process (matrix/services.py).
+    "advance-matrix-runs": {
+        "task": "matrix.tasks.sweep_runs",
+        "schedule": 30.0,
+    },
 }
+# Generations of one matrix run in flight at once; the rest of its cells wait queued.
+MATRIX_CONCURRENCY = 3
 
 # A claimed generation belongs to its worker for this long unless the worker renews it
 # (generations/heartbeat.py): a live worker renews every heartbeat, however long the
@@ -363,6 +378,61 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- webhooks ------------------------------------------------------------------------
+# The studio's public address (https://studio.example.com): links in webhook payloads
+# are absolute with it, paths without it.
+STUDIO_URL = env("STUDIO_URL")
+# Development and tests only: let webhooks reach 127.0.0.1 and ::1 (plain http too).
+# Every other private, loopback, link-local or metadata address stays refused.
+WEBHOOKS_ALLOW_LOOPBACK = envbool("WEBHOOKS_ALLOW_LOOPBACK", False)
+
+# The REST API: requests a minute one token may make before answers are 429.
+API_RATE_LIMIT_PER_MINUTE = envint("API_RATE_LIMIT_PER_MINUTE", 120)
+# Deliveries due after a long wait, or whose message was lost (webhooks/delivery.py).
+CELERY_BEAT_SCHEDULE["send-due-webhooks"] = {
+    "task": "webhooks.tasks.sweep_webhooks",
+    "schedule": 30.0,
+}
+
+# --- single sign-on (OpenID Connect; sso/) -------------------------------------------
+# Off while OIDC_RP_CLIENT_ID is empty: no button on the sign-in page, the URLs 404.
+# The provider's endpoints come from OIDC_OP_DISCOVERY_URL (fetched on first use, with
+# OIDC_TIMEOUT, kept OIDC_DISCOVERY_CACHE_SECONDS); an OIDC_OP_* variable overrides it.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET")
+OIDC_OP_DISCOVERY_URL = env("OIDC_OP_DISCOVERY_URL")
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USE_PKCE = envbool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = envfloat("OIDC_TIMEOUT", 10.0)
+OIDC_DISCOVERY_CACHE_SECONDS = envint("OIDC_DISCOVERY_CACHE_SECONDS", 3600)
+# Development and tests only: plain http to a provider on 127.0.0.1, ::1 or localhost.
+OIDC_ALLOW_HTTP_LOCALHOST = envbool("OIDC_ALLOW_HTTP_LOCALHOST", False)
+OIDC_BUTTON_LABEL = env("OIDC_BUTTON_LABEL", "Sign in with your company account")
+# Comma lists and name=value lists, checked here so a typo stops the start.
+OIDC_ALLOWED_DOMAINS = [
+    d.strip().lower() for d in env("OIDC_ALLOWED_DOMAINS").split(",") if d.strip()
+]
+
+
+def envmap(name: str) -> dict[str, str]:
+    """'a=b,c=d' -> {"a": "b", "c": "d"}, in the order given."""
+    pairs = [p.strip() for p in env(name).split(",") if p.strip()]
+    if any("=" not in p for p in pairs):
+        raise ValueError(f"{name} must read key=value,key=value, got {env(name)!r}")
+    return {k.strip(): v.strip() for k, v in (p.split("=", 1) for p in pairs)}
+
+
+OIDC_TEAM_BY_DOMAIN = {k.lower(): v for k, v in envmap("OIDC_TEAM_BY_DOMAIN").items()}
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM")
+OIDC_TEAM_BY_GROUP = envmap("OIDC_TEAM_BY_GROUP")
+OIDC_ROLE_CLAIM = env("OIDC_ROLE_CLAIM")
 
 # --- logs, error reports, health ---------------------------------------------------
 # LOG_FORMAT=json: one JSON object a line, with generation_id on a worker's lines while

@@ -15,6 +15,7 @@ import pytest
 # make around it are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+
 @pytest.fixture
 def page_for(browser, live_server):
     """page_for(user) -> a Playwright page logged in as that user. Each user gets a

@@ -9,15 +9,20 @@ owner's team admin) gets a 404, never the object.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from boards.services import board_add, board_create
 from gallery.comparisons import comparison_create
 from generations import services, worker
 from generations.catalog import find_model
 from generations.inputs import upload_create
+from matrix.models import MatrixRun
 from presets.models import Preset
+from shares.services import share_create
 from teams.models import Membership, Team
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +34,11 @@ OPEN = {
     "accounts/reset/<uidb64>/<token>/", "accounts/reset/done/",
     "health/",  # service health for probes: no user data (tests/studio/test_health.py)
     "health/live/",  # the same, without the catalog (tests/studio/test_health.py)
+    # A share link's page and images: the token is the key (tests/shares/test_public.py).
+    "s/<slug:token>", "s/<slug:token>/image/<int:image_pk>/thumb",
+    "s/<slug:token>/image/<int:image_pk>/original",
+    # Company sign-in: 404 while SSO is off; no user data (tests/sso/test_views.py).
+    "sso/start", "sso/callback",
 }  # fmt: skip
 OWN_ONLY = {
     "", "studio/fields", "studio/estimate", "generate", "history", "gallery", "gallery/bulk",
@@ -36,6 +46,11 @@ OWN_ONLY = {
     "catalog/refresh",
     "presets", "presets/new",  # presets: the caller's own and their team's
     "boards", "boards/add",  # boards: the caller's own and team boards, own images
+    "matrix", "matrix/new", "matrix/preview",  # matrix runs: the caller's own (and team's)
+    "shares",  # the caller's own share links
+    # teams: the caller's own memberships (another team is a 404: tests/teams/)
+    "teams/", "teams/new", "teams/switch", "teams/leave", "teams/join/<str:token>",
+    "account/tokens", "account/tokens/<int:pk>/revoke",  # own API tokens (tests/api/test_pages.py)
 }  # fmt: skip
 TEAM_ADMIN_ONLY = {
     "team/", "team/generations", "team/export.csv", "team/members", "team/budgets",
@@ -43,8 +58,15 @@ TEAM_ADMIN_ONLY = {
     "team/members/<int:user_id>/remove", "team/approvals/<int:generation_id>/approve",
     "team/approvals/<int:generation_id>/reject", "team/approvals/settings",
     "team/alerts/<int:alert_id>/dismiss", "team/prices", "team/retention",
-    "team/storage",
+    "team/storage", "team/shares",
     "presets/brand-kit",
+    # webhooks: endpoints and deliveries looked up within the admin's team (tests/webhooks/)
+    "team/webhooks", "team/webhooks/<int:pk>", "team/webhooks/<int:pk>/delete",
+    "team/webhooks/<int:pk>/rotate", "team/webhooks/<int:pk>/test", "team/webhooks/deliveries",
+    "team/webhooks/deliveries/<int:pk>", "team/webhooks/deliveries/<int:pk>/resend",
+    "teams/invites", "teams/invites/revoke",  # invite links (tests/teams/test_invites.py)
+    "team/audit", "team/audit.csv",  # the team's audit log (tests/audit/test_page.py)
+    "team/api-tokens", "team/api-tokens/<int:pk>/revoke",  # the team's API tokens (tests/api/)
 }  # fmt: skip
 # pattern -> (kind of object, may the owner's team admin see it?)
 OBJECT = {
@@ -65,13 +87,26 @@ OBJECT = {
     "boards/<int:pk>/edit": ("board", False),
     "boards/<int:pk>/delete": ("board", False),
     "boards/<int:pk>/items": ("board", False),
+    "boards/<int:pk>/items/move": ("board", False),
     "boards/<int:pk>/zip": ("board", False),
     "boards/<int:pk>/thumbs/<int:image_pk>": ("board-image", False),
+    "boards/<int:pk>/share": ("board", False),
+    "images/<int:pk>/share": ("image", True),
+    "shares/<int:pk>/revoke": ("share", True),
     # A personal preset: its owner's only (team presets: tests/presets/test_views.py).
     "presets/<int:pk>": ("preset", False),
     "presets/<int:pk>/apply": ("preset", False),
     "presets/<int:pk>/edit": ("preset", False),
     "presets/<int:pk>/delete": ("preset", False),
+    # A matrix run: its owner's; its team's admins view, export and decide on it.
+    "matrix/<int:pk>": ("matrix-run", True),
+    "matrix/<int:pk>/grid": ("matrix-run", True),
+    "matrix/<int:pk>/contact-sheet.png": ("matrix-run", True),
+    "matrix/<int:pk>/export.zip": ("matrix-run", True),
+    "matrix/<int:pk>/approve": ("matrix-run", True),
+    "matrix/<int:pk>/decline": ("matrix-run", True),
+    "matrix/<int:pk>/retry": ("matrix-run", False),
+    "matrix/<int:pk>/cancel": ("matrix-run", False),
 }
 
 
@@ -87,7 +122,10 @@ def test_every_url_pattern_is_classified():
     unclassified = [
         p
         for p in project_patterns()
-        if not p.startswith("admin/") and p not in OPEN | OWN_ONLY | TEAM_ADMIN_ONLY | set(OBJECT)
+        # api/v1/: bearer tokens, never a session; every operation is tried as owner,
+        # teammate, admin, stranger and anonymous in tests/api/test_access.py.
+        if not p.startswith(("admin/", "api/v1/"))
+        and p not in OPEN | OWN_ONLY | TEAM_ADMIN_ONLY | set(OBJECT)
     ]
     assert unclassified == []
 
@@ -108,9 +146,19 @@ def things(owner, catalog, media_root, emulator, monkeypatch, no_broker):
     board = board_create(user=owner, name="Private board", visibility="private")
     board_add(user=owner, board=board, generation_ids=[generation.pk])
     preset = Preset.objects.create(
-        owner=owner, name="Mine", template="mine", targets=[{"model": "recraft/recraft-v2", "options": {}}]
+        owner=owner,
+        name="Mine",
+        template="mine",
+        targets=[{"model": "recraft/recraft-v2", "options": {}}],
     )
+    link = share_create(user=owner, board=board, expires_at=timezone.now() + timedelta(days=1))
+    matrix_run = MatrixRun.objects.create(
+        owner=owner, team=generation.team, template="{x}", variables=[{"name": "x", "values": ["a"]}],
+        model_ids=["recraft/recraft-v2"], cap=1,
+    )  # fmt: skip
     return {
+        "matrix-run": {"pk": matrix_run.pk},
+        "share": {"pk": link.pk},
         "board": {"pk": board.pk},
         "board-image": {"pk": board.pk, "image_pk": image.pk},
         "generation": {"pk": generation.pk},
