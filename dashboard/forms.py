@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from generations.models import Generation
 from spend.models import DEFAULT_ALERT_THRESHOLDS, Budget
 from studio.fields import PlausibleDateField
+from studio.http import whole_number
 from teams.models import KEEP_ORIGINALS_MAX, KEEP_ORIGINALS_MIN, Membership
 
 MAX_ID = 10**18  # a bigint; anything longer is a tampered value, not an id
@@ -147,12 +148,13 @@ def _thresholds(text: str) -> list[int]:
         part = part.strip().rstrip("%").strip()
         if not part:
             continue
-        if not part.isdigit() or not 1 <= int(part) <= 1000:
+        number = whole_number(part, digits=4)
+        if number is None or not 1 <= number <= 1000:
             raise forms.ValidationError(
                 f"“{part[:20]}” is not a percentage: write whole numbers from 1 to 1000, "
                 "such as 50, 80, 100."
             )
-        values.append(int(part))
+        values.append(number)
     return sorted(set(values))
 
 

@@ -40,6 +40,7 @@ from django.utils import timezone
 from gallery.bulk import zip_name
 from generations.models import GeneratedImage, Generation
 from generations.zips import zip_entry
+from studio.http import whole_number
 from teams.models import Team
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,8 @@ class ExportSummary:
 def find_team(ref: str) -> Team:
     """The team with this id, or else this name (any case)."""
     ref = ref.strip()
-    if ref.isdigit() and (team := Team.objects.filter(pk=int(ref)).first()) is not None:
+    pk = whole_number(ref)
+    if pk is not None and (team := Team.objects.filter(pk=pk).first()) is not None:
         return team
     ids = list(Team.objects.filter(name__iexact=ref).order_by("pk").values_list("pk", flat=True))
     if len(ids) == 1:

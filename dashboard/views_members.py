@@ -20,6 +20,7 @@ from dashboard.views import admin_team
 from generations import catalog
 from spend import budgets
 from spend.models import ModelPrice
+from studio.http import whole_number
 from teams import actions
 from teams.access import login_required
 from teams.forms import InviteForm
@@ -141,7 +142,7 @@ def team_budgets(request: HttpRequest) -> HttpResponse:
 def _initial_budget(request: HttpRequest, people: list) -> dict:
     """?member=<id> preselects a member (the dashboard's "set budget" links)."""
     member = request.GET.get("member", "")
-    if member.isdigit() and any(str(u.pk) == member for u in people):
+    if whole_number(member) is not None and any(str(u.pk) == member for u in people):
         return {"member": member}
     return {}
 

@@ -23,6 +23,7 @@ from llmtr.pricing import estimate as estimate_cost
 from llmtr.spec import SVG_MIME as SVG
 from spend import money
 from spend.budgets import OverBudget
+from studio.http import whole_number
 from teams.access import login_required, team_id_of
 
 EDIT = "edits/edit.html"
@@ -33,7 +34,8 @@ def _edit_estimate(form: EditForm) -> Cost | None:
     if model is None or not model.spec.can_edit or model.price is None:
         return None
     raw = form.data.get("n") if form.is_bound else form.initial.get("n")
-    n = int(raw) if str(raw or "").isdigit() and 0 < int(raw) <= 10 else 1
+    n = whole_number(raw, digits=2) or 1
+    n = n if n <= 10 else 1
     prompt = str(form.data.get("prompt", "") if form.is_bound else "")
     return money.held(
         estimate_cost(model.spec, prompt=prompt, params={"n": n}, price=model.price, edit_inputs=1)

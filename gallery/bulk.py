@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from gallery.queries import visible_to
 from generations import zips
 from generations.models import GeneratedImage, Generation
+from studio.http import whole_number
 
 MAX_SELECTION = 2000
 ALL_ARCHIVED = (
@@ -29,7 +30,7 @@ class SelectionProblem(ValueError):
 
 def parse_ids(raw: Iterable[str]) -> list[int]:
     """The selected ids as numbers; anything else in a tampered form is ignored."""
-    ids = list(dict.fromkeys(int(v) for v in raw if str(v).isdigit() and len(str(v)) <= 18))
+    ids = list(dict.fromkeys(n for n in map(whole_number, raw) if n is not None))
     if not ids:
         raise SelectionProblem("Select at least one image first.")
     if len(ids) > MAX_SELECTION:

@@ -31,7 +31,7 @@ from generations.inputs import ReferenceProblem
 from generations.models import Generation
 from generations.reuse import PROMPT_LIMIT as REUSE_PROMPT_LIMIT
 from spend.budgets import OverBudget
-from studio.http import safe_next
+from studio.http import safe_next, whole_number
 from teams.access import login_required, team_id_of
 
 GALLERY = "gallery/gallery.html"
@@ -229,9 +229,8 @@ def compare(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("compare-detail", pk=comparison.pk)
         status = 422
-    before = request.GET.get("before", "")
-    valid = before.isdigit() and len(before) <= 18
-    comparisons, next_before = comparisons_for(request.user, before=int(before) if valid else None)
+    before = whole_number(request.GET.get("before", ""))
+    comparisons, next_before = comparisons_for(request.user, before=before)
     context = {
         "form": form,
         "groups": grouped_by_provider(models),

@@ -37,6 +37,7 @@ from generations.photos import (
 )
 from llmtr import spec as llmtr_spec
 from llmtr.client import LLMTRClient
+from studio.http import whole_number
 from teams.access import team_of
 
 # The gateway deletes a file 7 days after upload. A day's margin covers generations
@@ -137,9 +138,9 @@ def parse_choice(user, token: str, role: str = GenerationInput.Role.REFERENCE) -
             "Remove it and try again."
         )
     kind, _, raw_id = token.partition(":")
-    if kind in ("upload", "image") and raw_id.isdigit():
+    pk = whole_number(raw_id)
+    if kind in ("upload", "image") and pk is not None:
         queryset = visible_uploads(user) if kind == "upload" else visible_images(user)
-        pk = int(raw_id)
         item = queryset.filter(pk=pk).first()
         if item is None and role == GenerationInput.Role.REFERENCE and granted(user, kind, pk):
             # Someone else's, shared for reading by an app above (see generations.grants).

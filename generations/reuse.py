@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 
 from generations.inputs import TRYON_PROMPT
 from generations.models import Generation, GenerationInput
+from studio.http import whole_number
 
 # A prompt longer than this stays out of the link (URLs have practical limits); the
 # page then asks for it again.
@@ -104,9 +105,8 @@ def replacement_url(generation: Generation, model_id: str) -> str:
 def gone_notice(data) -> str:
     """What a reuse link says is gone, in words for the page it opens."""
     parts = []
-    count = str(data.get("gone_references", ""))
-    if count.isdigit() and int(count) > 0:
-        n = int(count)
+    n = whole_number(str(data.get("gone_references", "")), digits=4)
+    if n:
         parts.append(
             f"{n} reference image{'s' if n != 1 else ''} used before "
             f"{'are' if n != 1 else 'is'} gone (deleted since); the others are attached."

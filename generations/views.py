@@ -29,7 +29,7 @@ from llmtr.pricing import Cost
 from llmtr.pricing import estimate as estimate_cost
 from spend import money
 from spend.budgets import OverBudget
-from studio.http import safe_next
+from studio.http import safe_next, whole_number
 from teams.access import admin_membership, login_required, team_id_of
 
 log = logging.getLogger(__name__)
@@ -305,9 +305,8 @@ def _seconds_between(start, end) -> float | None:
 @require_GET
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
-    before = request.GET.get("before", "")
-    valid = before.isdigit() and len(before) <= 18  # a tampered marker is page one
-    page, next_before = queries.history_page(request.user, before=int(before) if valid else None)
+    before = whole_number(request.GET.get("before", ""))  # a tampered marker is page one
+    page, next_before = queries.history_page(request.user, before=before)
     context = {
         "generations": page,
         "next_before": next_before,

@@ -187,7 +187,7 @@ class LLMTRClient:
             lambda: errors.DownloadFailed("The result image is larger than the studio accepts.")
         )
         declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise too_large()
         chunks, total = [], 0
         for chunk in response.iter_bytes():

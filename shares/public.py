@@ -25,6 +25,7 @@ from generations import media
 from generations.models import GeneratedImage
 from shares import services
 from shares.models import ShareLink
+from studio.http import whole_number
 from studio.signin import client_address
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
 
 def _board_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
     raw = request.GET.get("page", "1")
-    number = int(raw) if raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
+    number = whole_number(raw, digits=6) or 1
     start = (number - 1) * PAGE_SIZE
     rows = (
         BoardItem.objects.filter(board_id=link.board_id)

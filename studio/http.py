@@ -27,3 +27,14 @@ def safe_next(request: HttpRequest, target: str, fallback: str) -> str:
 def htmx_status(request: HtmxHttpRequest, status: int) -> int:
     """htmx swaps only 2xx answers; a plain browser gets the honest code."""
     return 200 if request.htmx else status
+
+
+def whole_number(raw: object, *, digits: int = 18) -> int | None:
+    """`raw` as a non-negative int when it is 1 to `digits` ASCII digits, else None.
+
+    str.isdigit() alone is not enough: it accepts "²" and other Unicode digits that
+    int() refuses, and any length (a 40-digit id overflows a database integer)."""
+    text = raw if isinstance(raw, str) else str(raw) if isinstance(raw, int) else ""
+    if not (0 < len(text) <= digits and text.isascii() and text.isdigit()):
+        return None
+    return int(text)

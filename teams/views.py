@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studio.http import safe_next
+from studio.http import safe_next, whole_number
 from teams import actions
 from teams.access import (
     admin_membership,
@@ -103,8 +103,8 @@ def invite_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def invite_revoke(request: HttpRequest) -> HttpResponse:
-    invite_id = request.POST.get("invite", "")
-    invite = TeamInvite.objects.filter(pk=invite_id).first() if invite_id.isdigit() else None
+    invite_id = whole_number(request.POST.get("invite", ""))
+    invite = TeamInvite.objects.filter(pk=invite_id).first() if invite_id is not None else None
     if invite is None or not is_team_admin(request.user, invite.team_id):
         raise Http404("No such invite link.")
     actions.invite_revoke(invite=invite)

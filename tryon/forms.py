@@ -13,6 +13,7 @@ from django.urls import reverse
 from generations.catalog import StudioModel
 from llmtr import spec as llmtr_spec
 from llmtr.pricing import estimate
+from studio.http import whole_number
 
 TRYON_NOTES_LIMIT = 1000
 WIZARD_STEPS = (
@@ -42,7 +43,7 @@ class WizardState:
             person=str(data.get("person", "")).strip(),
             garment=str(data.get("garment", "")).strip(),
             options={k: str(data[k]) for k in OPTION_KEYS if str(data.get(k, "")).strip()},
-            result=int(result) if result.isdigit() and len(result) < 19 else None,
+            result=whole_number(result),
             step=str(data.get("step", "")),
         )
 

@@ -27,7 +27,7 @@ from llmtr.pricing import estimate as estimate_cost
 from references.picker import picker_items
 from spend import money
 from spend.budgets import OverBudget
-from studio.http import htmx_status
+from studio.http import htmx_status, whole_number
 from teams.access import login_required, team_id_of
 from tryon.forms import WIZARD_STEPS, TryOnOptionsForm, WizardState
 
@@ -109,7 +109,8 @@ def _tryon_estimate(form: TryOnOptionsForm) -> Cost | None:
     if model is None or model.price is None:
         return None
     raw = str((form.data if form.is_bound else form.initial).get("n") or 1)
-    n = int(raw) if raw.isdigit() and 0 < int(raw) <= 4 else 1
+    n = whole_number(raw, digits=1) or 1
+    n = n if n <= 4 else 1
     return money.held(estimate_cost(model.spec, prompt="", params={"n": n}, price=model.price))
 
 

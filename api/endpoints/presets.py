@@ -13,6 +13,7 @@ from generations.catalog import StudioModel, available_models
 from presets import services
 from presets.access import get_preset_for_user, may_edit, visible_presets
 from presets.models import BrandKit, Preset
+from studio.http import whole_number
 from teams.access import team_id_of
 
 router = Router(tags=["presets"])
@@ -20,9 +21,10 @@ router = Router(tags=["presets"])
 
 def _ref(token: str) -> dict[str, Any] | None:
     kind, _, raw = token.partition(":")
-    if kind not in ("upload", "image") or not raw.isdigit():
+    pk = whole_number(raw)
+    if kind not in ("upload", "image") or pk is None:
         return None
-    return {"upload_id": None, "image_id": None, "url": None, f"{kind}_id": int(raw)}
+    return {"upload_id": None, "image_id": None, "url": None, f"{kind}_id": pk}
 
 
 def _request(url: str, model: StudioModel | None) -> dict[str, Any] | None:
@@ -35,7 +37,8 @@ def _request(url: str, model: StudioModel | None) -> dict[str, Any] | None:
     for name, value in query.items():
         if name in ("model", "prompt", "references"):
             continue
-        options[name] = int(value) if name in integers and value.isdigit() else value
+        number = whole_number(value, digits=9) if name in integers else None
+        options[name] = value if number is None else number
     tokens = [t for t in query.get("references", "").split(",") if t]
     return {
         "mode": "generate",
