@@ -25,7 +25,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from generations import approvals
@@ -209,7 +209,19 @@ def _send(run: MatrixRun, cell: MatrixCell, *, in_flight: int) -> str:
             )
             return "sent"
     MatrixCell.objects.filter(pk=cell.pk).update(status=outcome, cost=Decimal(0), note=reason)
+    if outcome == Cell.SKIPPED:
+        # Skipped for good (a failed cell may be retried): the run's estimate drops it.
+        run_estimate_lower(run, cell.estimated_cost)
     return str(outcome)
+
+
+def run_estimate_lower(run: MatrixRun, amount: Decimal) -> None:
+    """Take the estimate of cells that will never be sent off the run's total, so the
+    figure shown is that of its live cells. In the caller's transaction, run locked."""
+    if not amount:
+        return
+    MatrixRun.objects.filter(pk=run.pk).update(estimated_total=F("estimated_total") - amount)
+    run.estimated_total -= amount
 
 
 def _back_in_queue(cell: MatrixCell) -> str:

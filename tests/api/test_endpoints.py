@@ -6,10 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from generations.models import Comparison, Generation
-from matrix.models import MatrixRun
+from matrix.models import MatrixCell, MatrixRun
 from presets.models import Preset
+from teams.access import membership_of
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +140,38 @@ def test_a_matrix_whose_figures_changed_since_the_preview_is_a_409(client):
     assert response.status_code == 409
     assert response.json()["detail"].startswith("The figures changed since the preview")
     assert not MatrixRun.objects.exists()
+
+
+def _run_with_cells(owner, statuses: list[str]) -> MatrixRun:
+    run = MatrixRun.objects.create(
+        owner=owner, team=membership_of(owner).team, template="a {x}", cap=1,
+        variables=[{"name": "x", "values": ["kite"]}], model_ids=[RECRAFT],
+    )  # fmt: skip
+    MatrixCell.objects.bulk_create(
+        MatrixCell(run=run, position=i, model_id=RECRAFT, prompt="a kite", status=status)
+        for i, status in enumerate(statuses)
+    )
+    return run
+
+
+def test_the_matrix_run_list_costs_the_same_queries_for_one_run_or_five(
+    client, owner, django_assert_num_queries
+):
+    first = _run_with_cells(owner, ["succeeded", "succeeded", "skipped"])
+    client.get("/matrix-runs")  # the token's first use is recorded once: not measured
+    with CaptureQueriesContext(connection) as one:
+        body = client.get("/matrix-runs").json()
+    assert [r["counts"] for r in body["items"]] == [{"succeeded": 2, "skipped": 1}]
+    more = [_run_with_cells(owner, ["queued"] * i + ["failed", "submitted"]) for i in range(1, 5)]
+
+    with django_assert_num_queries(len(one)):
+        body = client.get("/matrix-runs").json()
+
+    by_id = {r["id"]: r["counts"] for r in body["items"]}
+    assert by_id == {
+        first.pk: {"succeeded": 2, "skipped": 1},
+        **{run.pk: {"queued": i, "failed": 1, "submitted": 1} for i, run in enumerate(more, 1)},
+    }
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from generations.models import Generation
+from llmtr import spec as llmtr_spec
 from spend.models import Budget, LedgerEntry
 from teams.access import membership_of
 from tests.photos import GEMINI, GROK, jpeg
@@ -16,6 +18,7 @@ from tests.photos import GEMINI, GROK, jpeg
 pytestmark = pytest.mark.django_db
 
 RECRAFT = "recraft/recraft-v4"
+IMAGEN = "google/imagen-4.0-generate-001"
 
 
 @pytest.fixture
@@ -27,23 +30,77 @@ def _hold(generation_id: int) -> Decimal:
     return LedgerEntry.objects.get(generation_id=generation_id, kind="reservation").amount
 
 
+# One model of each family, with a value for every option it takes (llmtr/spec.py),
+# and what the studio holds for it: the prices per image, or gpt-image-2's tokens
+# (6,240 output tokens a 1536x1024 high image at $40 per million, plus the prompt's 3
+# text tokens at $5 per million, rounded up to four places).
+FAMILIES = [
+    pytest.param(RECRAFT, {"size": "16:9", "n": 2}, "0.08", id="recraft"),
+    pytest.param(GEMINI, {"size": "2K", "aspect_ratio": "16:9", "n": 2}, "0.078", id="gemini"),
+    pytest.param(
+        "openai/gpt-image-2",
+        {
+            "size": "1536x1024",
+            "quality": "high",
+            "output_format": "webp",
+            "output_compression": 80,
+            "background": "opaque",
+            "moderation": "low",
+            "n": 2,
+        },
+        "0.4993",
+        id="openai",
+    ),
+    pytest.param(IMAGEN, {"aspect_ratio": "9:16", "n": 3}, "0.12", id="imagen"),
+    pytest.param(GROK, {"aspect_ratio": "3:2", "resolution": "2k", "n": 2}, "0.04", id="xai"),
+]
+
+
+def _studio_estimate(owner, model_id: str, prompt: str, options: dict) -> Decimal:
+    """What the studio page shows for the same form (GET /studio/estimate)."""
+    page = Client()
+    page.force_login(owner)
+    form = {"model": model_id, "prompt": prompt, **{k: str(v) for k, v in options.items()}}
+    response = page.get("/studio/estimate", form)
+    assert response.status_code == 200
+    return response.context["cost"].usd
+
+
+@pytest.mark.parametrize(("model_id", "options", "expected"), FAMILIES)
 def test_a_text_generation_is_queued_held_and_answered_with_its_url(
-    client, no_broker, django_capture_on_commit_callbacks
+    client, owner, no_broker, django_capture_on_commit_callbacks, model_id, options, expected
 ):
+    spec = llmtr_spec.get(model_id)
+    assert spec is not None
+    assert {f.name for f in spec.user_fields} == set(options)  # every option the model takes
+    for name, value in options.items():
+        spec.require_field(name).check(value)  # raises for a value the catalog refuses
+
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            "/generations",
-            {"model": RECRAFT, "prompt": "a red kite", "options": {"size": "16:9", "n": 2}},
+            "/generations", {"model": model_id, "prompt": "a red kite", "options": options}
         )
 
     assert response.status_code == 201, response.json()
     body = response.json()
     generation = Generation.objects.get(pk=body["id"])
     assert (generation.kind, generation.status) == ("text", "queued")
-    assert generation.params == {"size": "16:9", "n": 2}
-    assert body["estimated_cost"] == "0.08" and body["held"] == "0.08"
+    assert generation.model_id == model_id
+    assert generation.params == options
+    studio = _studio_estimate(owner, model_id, "a red kite", options)
+    assert studio == Decimal(expected)
+    assert Decimal(body["estimated_cost"]) == Decimal(body["held"]) == studio
+    assert _hold(generation.pk) == studio == generation.estimated_cost
     assert body["cost"] is None
-    assert _hold(generation.pk) == Decimal("0.08")
+    # What the worker sends: the family's own fields, base64 where the family has a choice.
+    transport = {"response_format": "b64_json"} if spec.get_field("response_format") else {}
+    assert generation.request_body == {
+        "model": model_id,
+        "prompt": "a red kite",
+        **options,
+        **transport,
+    }
+    assert set(generation.request_body) == {"model", "prompt"} | {f.name for f in spec.fields}
     assert response["Location"] == body["url"]
     assert no_broker.generations == [generation.pk]
 

@@ -212,6 +212,44 @@ def test_approval_checks_the_budget_again(owner, team_admin, start, add_generati
     assert "skipped at approval" in MatrixRun.objects.get(pk=run.pk).note
 
 
+def live_estimate(run: MatrixRun) -> Decimal:
+    cells = run.cells.exclude(status=Cell.SKIPPED)
+    return sum((c.estimated_cost for c in cells), Decimal(0))
+
+
+def test_cells_skipped_at_approval_leave_the_run_s_estimate(
+    owner, team_admin, start, add_generation
+):
+    team = membership_of(owner).team
+    team.approval_above = Decimal("0.01")
+    team.save()
+    Budget.objects.create(team=team, amount=Decimal("1.00"))
+    run = start(owner)
+    assert run.estimated_total == Decimal("0.36")
+    add_generation(owner, cost="0.90")  # $0.10 left: 3 cells of 12 fit
+    budgets.resync(team.pk)
+
+    returned = decisions.run_approve(run=run, admin=team_admin)
+
+    run.refresh_from_db()
+    assert statuses(run).count(Cell.SKIPPED) == 9
+    assert run.estimated_total == live_estimate(run) == Decimal("0.10")
+    assert returned.estimated_total == run.estimated_total
+
+
+def test_approval_that_skips_nothing_keeps_the_estimate(owner, team_admin, start):
+    team = membership_of(owner).team
+    team.approval_above = Decimal("0.01")
+    team.save()
+    run = start(owner)
+
+    decisions.run_approve(run=run, admin=team_admin)
+
+    run.refresh_from_db()
+    assert Cell.SKIPPED not in statuses(run)
+    assert run.estimated_total == live_estimate(run) == Decimal("0.36")
+
+
 def test_a_declined_run_sends_and_spends_nothing(owner, team_admin, start, no_broker):
     team = membership_of(owner).team
     team.approval_above = Decimal("0.01")
@@ -305,6 +343,19 @@ def test_a_cell_that_would_pass_the_cap_is_skipped_at_dispatch(owner, start, wor
     skipped = run.cells.get(status=Cell.SKIPPED)
     assert skipped.generation is None and "past its cap" in skipped.note
     assert run.status == MatrixRun.Status.DONE
+
+
+def test_a_cell_skipped_at_dispatch_leaves_the_run_s_estimate(owner, start, work, settings):
+    settings.MATRIX_CONCURRENCY = 1
+    run = start(owner, products=PRODUCTS, settings=("beach",), models=(RECRAFT,))
+    assert run.estimated_total == Decimal("0.12")
+    MatrixRun.objects.filter(pk=run.pk).update(cap=Decimal("0.05"))
+
+    work()
+
+    run.refresh_from_db()
+    assert statuses(run) == [Cell.SUCCEEDED, Cell.SKIPPED, Cell.SKIPPED]
+    assert run.estimated_total == live_estimate(run) == held_total(run) == Decimal("0.04")
 
 
 def test_a_budget_that_runs_out_mid_run_fails_the_rest_with_the_reason(

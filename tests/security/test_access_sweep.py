@@ -4,26 +4,39 @@ Every pattern must be classified below; a new URL that isn't makes this test fai
 so nobody can add a view without saying who may use it. Each object URL is then
 called, with GET and POST, as the owner, a stranger, a plain teammate and the admin
 of another team: everyone but the owner (and, where the product says so, the
-owner's team admin) gets a 404, never the object.
+owner's team admin) gets a 404, never the object. Every URL is built from its
+pattern with the id of a real object (of the owner, or of the owner's team for the
+team pages) and must resolve to that pattern's view before its answer is checked, so
+a URL left with `<int:pk>` in it, or one that reaches another view, fails the test.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
+from functools import cache
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 
+from api.tokens import token_create
 from boards.services import board_add, board_create
 from gallery.comparisons import comparison_create
 from generations import services, worker
 from generations.catalog import find_model
 from generations.inputs import upload_create
+from generations.models import Generation
 from matrix.models import MatrixRun
 from presets.models import Preset
 from shares.services import share_create
+from spend.budgets import current_period
+from spend.models import Budget, BudgetAlert
+from teams.access import membership_of
 from teams.models import Membership, Team
+from webhooks import events as webhook_events
+from webhooks import services as webhook_services
+from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db
 
@@ -110,12 +123,48 @@ OBJECT = {
 }
 
 
-def project_patterns(resolver=None, prefix: str = ""):
+# A team page with an id in it -> the kind of object of the owner's team it names.
+TEAM_OBJECT = {
+    "team/members/<int:user_id>/role": "member",
+    "team/members/<int:user_id>/remove": "member",
+    "team/approvals/<int:generation_id>/approve": "approval",
+    "team/approvals/<int:generation_id>/reject": "approval",
+    "team/alerts/<int:alert_id>/dismiss": "alert",
+    "team/webhooks/<int:pk>": "webhook",
+    "team/webhooks/<int:pk>/delete": "webhook",
+    "team/webhooks/<int:pk>/rotate": "webhook",
+    "team/webhooks/<int:pk>/test": "webhook",
+    "team/webhooks/deliveries/<int:pk>": "delivery",
+    "team/webhooks/deliveries/<int:pk>/resend": "delivery",
+    "team/api-tokens/<int:pk>/revoke": "api-token",
+}
+# Another team's admin has a members page of their own: a person not on their team is
+# refused with a sentence and a redirect, as any unknown id is, not a 404.
+NOT_ON_THE_TEAM = {"team/members/<int:user_id>/role", "team/members/<int:user_id>/remove"}
+# The same for the caller's own pages with an id in it.
+OWN_OBJECT = {"account/tokens/<int:pk>/revoke": "api-token"}
+
+
+def project_routes(resolver=None, prefix: str = ""):
+    """(route, view) of every URL pattern, the route as resolve() spells it."""
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
-            yield from project_patterns(entry, prefix + str(entry.pattern))
+            yield from project_routes(entry, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern)
+            yield prefix + str(entry.pattern), entry.callback
+
+
+def project_patterns():
+    for route, _view in project_routes():
+        yield route
+
+
+@cache
+def view_of(pattern: str):
+    views = {}
+    for route, view in project_routes():
+        views.setdefault(route, view)  # the first one wins, as in resolve()
+    return views[pattern]
 
 
 def test_every_url_pattern_is_classified():
@@ -130,8 +179,15 @@ def test_every_url_pattern_is_classified():
     assert unclassified == []
 
 
+def test_every_pattern_with_an_id_names_its_object():
+    with_ids = {p for p in project_patterns() if "<int:" in p}
+    assert {p for p in TEAM_ADMIN_ONLY if "<int:" in p} == set(TEAM_OBJECT)
+    assert {p for p in OWN_ONLY if "<int:" in p} == set(OWN_OBJECT)
+    assert set(TEAM_OBJECT) | set(OWN_OBJECT) | set(OBJECT) <= with_ids
+
+
 @pytest.fixture
-def things(owner, catalog, media_root, emulator, monkeypatch, no_broker):
+def things(owner, team_admin, catalog, media_root, emulator, monkeypatch, no_broker):
     generation = services.generation_create(
         user=owner, model=find_model("recraft/recraft-v2"), prompt="mine", params={}
     )
@@ -156,7 +212,9 @@ def things(owner, catalog, media_root, emulator, monkeypatch, no_broker):
         owner=owner, team=generation.team, template="{x}", variables=[{"name": "x", "values": ["a"]}],
         model_ids=["recraft/recraft-v2"], cap=1,
     )  # fmt: skip
+    team = membership_of(owner).team
     return {
+        **_team_things(owner, team_admin, team),
         "matrix-run": {"pk": matrix_run.pk},
         "share": {"pk": link.pk},
         "board": {"pk": board.pk},
@@ -170,6 +228,42 @@ def things(owner, catalog, media_root, emulator, monkeypatch, no_broker):
             "pk": comparison.pk,
             "generation_pk": comparison.generations.first().pk,
         },
+    }
+
+
+def _team_things(owner, team_admin, team: Team) -> dict[str, dict[str, int]]:
+    """Objects of the owner's team that the team pages name by id, made the way the
+    studio makes them."""
+    team.approval_above = Decimal(0)  # the owner's next generation waits for an admin
+    team.save(update_fields=["approval_above"])
+    waiting = services.generation_create(
+        user=owner, model=find_model("recraft/recraft-v2"), prompt="approve me", params={}
+    )
+    assert waiting.status == Generation.Status.AWAITING_APPROVAL
+    team.approval_above = None
+    team.save(update_fields=["approval_above"])
+    period = current_period(Budget.objects.create(team=team, amount=Decimal(100)))
+    alert = BudgetAlert.objects.create(
+        period=period, threshold=50, spent=Decimal(50), limit=period.limit
+    )
+    endpoint = webhook_services.endpoint_create(
+        team=team,
+        user=team_admin,
+        url="https://hooks.example.com/studio",
+        description="the team's receiver",
+        events=list(Event.values),
+    )
+    delivery = webhook_events.endpoint_test_send(endpoint=endpoint)
+    token = token_create(
+        user=owner, name="script", scopes=["read"], expires_at=timezone.now() + timedelta(days=1)
+    ).token
+    return {
+        "member": {"user_id": owner.pk},
+        "approval": {"generation_id": waiting.pk},
+        "alert": {"alert_id": alert.pk},
+        "webhook": {"pk": endpoint.pk},
+        "delivery": {"pk": delivery.pk},
+        "api-token": {"pk": token.pk},
     }
 
 
@@ -191,18 +285,35 @@ def other_team_admin(db, django_user_model):
 
 
 def url_for(pattern: str, values: dict) -> str:
+    """The URL of `pattern` with its ids filled in, checked to reach the pattern's
+    own view: an id left out, or a URL another pattern takes, fails here."""
     url = "/" + pattern
     for name, value in values.items():
         url = url.replace(f"<int:{name}>", str(value))
+    try:
+        match = resolve(url)
+    except Resolver404:
+        match = None
+    assert match is not None, f"{url} resolves to no view (pattern {pattern})"
+    assert match.route == pattern, (url, match.route)
+    assert match.func is view_of(pattern), (url, match.func)
     return url
+
+
+def ids_for(pattern: str, things: dict) -> dict:
+    """The ids of the real object the pattern names (none for a fixed URL)."""
+    if pattern in OBJECT:
+        return things[OBJECT[pattern][0]]
+    kind = TEAM_OBJECT.get(pattern) or OWN_OBJECT.get(pattern)
+    return things[kind] if kind else {}
 
 
 @pytest.mark.parametrize("pattern", sorted(OBJECT))
 def test_only_the_owner_and_their_team_admin_reach_an_object(
     pattern, things, client, owner, stranger, teammate, team_admin, other_team_admin
 ):
-    kind, admin_may_see = OBJECT[pattern]
-    url = url_for(pattern, things[kind])
+    _kind, admin_may_see = OBJECT[pattern]
+    url = url_for(pattern, ids_for(pattern, things))
 
     for outsider in (stranger, teammate, other_team_admin):
         client.force_login(outsider)
@@ -220,18 +331,44 @@ def test_only_the_owner_and_their_team_admin_reach_an_object(
 
 
 @pytest.mark.parametrize("pattern", sorted(TEAM_ADMIN_ONLY))
-def test_team_pages_are_for_team_admins_only(pattern, client, owner, stranger, team_admin):
-    url = url_for(pattern, {"user_id": owner.pk, "generation_id": 1, "alert_id": 1})
-    for outsider in (owner, stranger):  # the owner is a plain member of the team
+def test_team_pages_are_for_team_admins_only(
+    pattern, request, client, owner, stranger, team_admin, other_team_admin
+):
+    names_an_object = pattern in TEAM_OBJECT
+    # Only the pages that name an object pay for making them.
+    things = request.getfixturevalue("things") if names_an_object else {}
+    url = url_for(pattern, ids_for(pattern, things))
+    outsiders = [owner, stranger]  # the owner is a plain member of the team
+    if names_an_object:  # another team's admin has team pages, but not this object
+        outsiders.append(other_team_admin)
+    for outsider in outsiders:
         client.force_login(outsider)
+        if outsider == other_team_admin and pattern in NOT_ON_THE_TEAM:
+            _told_not_on_the_team(client, url, owner)
+            continue
         assert client.get(url).status_code in (404, 405), (url, outsider.username)
         assert client.post(url).status_code in (404, 405), (url, outsider.username, "POST")
         assert 404 in (client.get(url).status_code, client.post(url).status_code), url
 
+    if names_an_object:  # the id is real: the team's admin reaches the object
+        client.force_login(team_admin)
+        assert client.get(url).status_code != 404, (url, "team admin")
+        assert client.post(url).status_code != 404, (url, "team admin", "POST")  # last: it acts
+
+
+def _told_not_on_the_team(client, url: str, owner) -> None:
+    """Another team's admin acting on the owner: the sentence any unknown id gets, and
+    the owner's membership as it was."""
+    before = membership_of(owner)
+    page = client.post(url, {"role": "admin"}, follow=True).content.decode()
+    assert "That person is not on the team." in page, url
+    after = membership_of(owner)
+    assert after is not None and (after.pk, after.role) == (before.pk, before.role), url
+
 
 @pytest.mark.parametrize("pattern", sorted(OWN_ONLY | TEAM_ADMIN_ONLY | set(OBJECT)))
 def test_every_page_but_the_open_ones_asks_to_sign_in(pattern, client):
-    url = url_for(
+    url = url_for(  # any id: the sign-in page comes before any object is looked up
         pattern,
         {
             "pk": 1,
@@ -272,7 +409,6 @@ def test_every_post_needs_a_csrf_token(pattern, owner, team_admin, things):
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(team_admin if pattern.startswith("team/") else owner)
-    ids = {"user_id": owner.pk, "generation_id": things["generation"]["pk"], "alert_id": 1}
-    url = url_for(pattern, {**things["comparison-column"], **ids, "image_pk": 1})
+    url = url_for(pattern, ids_for(pattern, things))
 
     assert client.post(url).status_code in (403, 405), url
