@@ -77,19 +77,22 @@ def _serve_image(request: HttpRequest, image: GeneratedImage, name: str, mime: s
 
 
 def serve_file(name: str, mime: str, *, filename: str = "", download: bool = False) -> HttpResponse:
-    """The streaming (or signed redirect) behind these views, for an upper app's view
-    that has checked access its own way (shares: a link's token on every request)."""
-    return _serve(name, mime, filename=filename, download=download)
+    """The streaming behind these views, for an upper app's view that has checked access
+    its own way (shares: a link's token on every request). Always streamed, never a
+    signed bucket URL: that would keep working after the link is revoked or expires."""
+    return _serve(name, mime, filename=filename, download=download, may_redirect=False)
 
 
-def _serve(name: str, mime: str, *, filename: str = "", download: bool = False) -> HttpResponse:
+def _serve(
+    name: str, mime: str, *, filename: str = "", download: bool = False, may_redirect: bool = True
+) -> HttpResponse:
     """Stream `name` from storage; with MEDIA_REDIRECT, send the browser to a signed URL
     instead, for what it shows inline. A download (it needs our filename) and an SVG
     (it needs our policy header) are always streamed: a signed URL carries neither,
     since not every S3-compatible store honours response-header overrides in it."""
     if not name:
         raise Http404("No such file.")
-    if settings.MEDIA_REDIRECT and not download and mime != SVG:
+    if may_redirect and settings.MEDIA_REDIRECT and not download and mime != SVG:
         return _signed_redirect(name)
     try:
         handle = default_storage.open(name, "rb")

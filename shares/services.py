@@ -63,7 +63,7 @@ def share_create(
     link = ShareLink.objects.create(
         token=secrets.token_urlsafe(32),
         created_by=user,
-        team_id=team_id_of(user),
+        team_id=_team_of_target(board, image) or team_id_of(user),
         board=board,
         image=image,
         expires_at=expires_at,
@@ -73,6 +73,14 @@ def share_create(
     terms = {"expires_at": expires_at, "has_password": bool(password), "show_prompts": show_prompts}
     record(action="share.created", actor=user, target=link, after=terms)
     return link
+
+
+def _team_of_target(board: Board | None, image: GeneratedImage | None) -> int | None:
+    """The team the shared thing belongs to, not the sharer's current one: its admins
+    see the link, and it dies when the sharer leaves that team."""
+    if board is not None:
+        return board.team_id
+    return image.generation.team_id if image is not None else None
 
 
 @transaction.atomic

@@ -269,3 +269,18 @@ def test_a_revoked_password_link_refuses_even_the_right_password(client, owner, 
     assert client.get(page_url(link)).status_code == 404
     assert client.post(page_url(link), {"password": "letmein!"}).status_code == 404
     assert ShareLink.objects.get(pk=link.pk).view_count == 0
+
+
+@pytest.mark.parametrize("view", ["share-thumb", "share-original"])
+def test_shared_media_is_streamed_even_where_media_redirects(
+    client, owner, board, image, make_link, settings, view
+):
+    """A signed bucket URL would keep working after the link is revoked: shared media
+    is always streamed through the view that checks the link."""
+    settings.MEDIA_REDIRECT = True
+    link = make_link(owner, board=board)
+
+    response = client.get(reverse(view, args=[link.token, image.pk]))
+
+    assert response.status_code == 200 and response.streaming
+    assert "Location" not in response

@@ -172,3 +172,24 @@ def test_deleting_a_membership_revokes_only_that_teams_links(owner, stranger, bo
     membership_of(owner).delete()
     assert ShareLink.objects.get(pk=link.pk).revoked_at is not None
     assert ShareLink.objects.get(pk=strangers.pk).revoked_at is None
+
+
+def test_a_link_belongs_to_the_team_of_what_it_shares_not_the_sharers_current_one(
+    owner, image, board
+):
+    """Made while switched to a second team, the link still belongs to the image's
+    team: its admins list it, and it dies when the sharer leaves that team."""
+    from teams.actions import team_create, team_leave
+
+    first = membership_of(owner).team
+    second = team_create(name="Side project", admin=owner)
+    assert membership_of(owner).team_id == second.pk  # switched to the new team
+
+    of_image = share_create(user=owner, image=image, expires_at=in_days(1))
+    of_board = share_create(user=owner, board=board, expires_at=in_days(1))
+    assert of_image.team_id == first.pk and of_board.team_id == first.pk
+
+    team_leave(user=owner, team_id=first.pk)
+
+    assert ShareLink.objects.get(pk=of_image.pk).state == ShareLink.State.REVOKED
+    assert ShareLink.objects.get(pk=of_board.pk).state == ShareLink.State.REVOKED
