@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -35,6 +36,15 @@ def _is_false(value: object) -> bool:
     return value is False or (isinstance(value, str) and value.strip().lower() == "false")
 
 
+def _is_true(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _domain_decides() -> bool:
+    """Whether an e-mail domain grants anything here: sign-in, or a team."""
+    return bool(settings.OIDC_ALLOWED_DOMAINS or settings.OIDC_TEAM_BY_DOMAIN)
+
+
 def claims_check(claims: dict) -> str:
     """The e-mail address of claims that may sign in, or SignInRefused."""
     email = claims.get("email")
@@ -56,6 +66,13 @@ def claims_check(claims: dict) -> str:
             "Use your studio username and password if you have one, or ask an admin to "
             "allow the domain."
         )
+    if _domain_decides() and not _is_true(claims.get("email_verified")):
+        if not settings.OIDC_TRUST_UNVERIFIED_EMAIL:
+            raise SignInRefused(
+                f"Your company sign-in service did not say that {email} is verified, and this "
+                "studio decides by e-mail domain who may sign in and which team they join. "
+                "Ask an admin, or sign in with your studio username and password."
+            )
     return email.strip()
 
 

@@ -433,6 +433,10 @@ OIDC_TEAM_BY_DOMAIN = {k.lower(): v for k, v in envmap("OIDC_TEAM_BY_DOMAIN").it
 OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM")
 OIDC_TEAM_BY_GROUP = envmap("OIDC_TEAM_BY_GROUP")
 OIDC_ROLE_CLAIM = env("OIDC_ROLE_CLAIM")
+# Where the e-mail domain decides (allowed domains, a team by domain), an address the
+# provider does not say is verified is refused, unless the provider is trusted to send
+# only verified addresses without saying so (some omit the email_verified claim).
+OIDC_TRUST_UNVERIFIED_EMAIL = envbool("OIDC_TRUST_UNVERIFIED_EMAIL", False)
 
 # --- logs, error reports, health ---------------------------------------------------
 # LOG_FORMAT=json: one JSON object a line, with generation_id on a worker's lines while

@@ -22,7 +22,7 @@ User = get_user_model()
 
 
 def claims(sub="ana-1", email="ana@acme.test", **more):
-    return {"sub": sub, "email": email, **more}
+    return {"sub": sub, "email": email, "email_verified": True, **more}
 
 
 def sign_in(**kwargs):
@@ -260,9 +260,26 @@ def test_an_unverified_email_is_refused(rules, verified):
     assert not User.objects.exists()
 
 
-def test_a_verified_email_or_no_verified_claim_signs_in(rules):
+def test_a_verified_email_signs_in(rules):
     assert sign_in(sub="1", email_verified=True)
-    assert sign_in(sub="2", email="bo@acme.test")
+    assert sign_in(sub="2", email="bo@acme.test", email_verified="true")
+
+
+def test_without_the_verified_claim_a_domain_grants_nothing(rules, settings):
+    """The domain decides who signs in and which team they join, so an address the
+    provider does not vouch for is refused, unless the provider is trusted to send only
+    verified ones; with no domain rules, the address decides nothing."""
+    unvouched = {"sub": "bo-1", "email": "bo@acme.test"}
+    with pytest.raises(SignInRefused, match="did not say that bo@acme.test is verified"):
+        sso_signin(issuer=ISSUER, claims=unvouched)
+    assert not User.objects.exists()
+
+    settings.OIDC_TRUST_UNVERIFIED_EMAIL = True
+    assert sso_signin(issuer=ISSUER, claims=unvouched).username == "bo"
+
+    settings.OIDC_TRUST_UNVERIFIED_EMAIL = False
+    settings.OIDC_ALLOWED_DOMAINS, settings.OIDC_TEAM_BY_DOMAIN = [], {}
+    assert sso_signin(issuer=ISSUER, claims={"sub": "cy-1", "email": "cy@acme.test"})
 
 
 @pytest.mark.parametrize("email", [None, "", "not-an-address"])
