@@ -120,3 +120,23 @@ def test_without_a_dsn_nothing_of_sentry_is_loaded_or_sent(sentry, tmp_path):
 
     assert "status 500" in out and "not imported" in out
     assert bodies == []
+
+
+def test_every_secret_the_studio_hands_out_is_scrubbed():
+    from studio.reporting import REDACTED, scrub
+
+    token = "st_0123456789_" + "A" * 43
+    webhook = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="
+    event = {
+        "request": {"url": "https://studio.example/s/Abc_def-GHIjklMNOpqrSTUvwx?page=2"},
+        "extra": {"auth": f"Bearer {token}", "secret": webhook},
+        "frames": [{"vars": {"join": "/teams/join/ZYXwvuTSRqponMLKjihGFEdcba"}}],
+        "note": "llmtr-key-123 and a plain /s/ path",
+    }
+
+    text = repr(scrub(event, "llmtr-key-123"))
+
+    for secret in (token, webhook, "Abc_def-GHIjklMNOpqrSTUvwx", "ZYXwvuTSRqponMLKjihGFEdcba"):
+        assert secret not in text
+    assert "llmtr-key-123" not in text and text.count(REDACTED) == 5
+    assert "a plain /s/ path" in text
