@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import BigIntegerField, Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BigIntegerField, Count, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce
 
-from boards.access import visible_boards
+from boards.access import items_for, visible_boards
 from boards.models import Board, BoardItem
 from gallery.queries import PAGE_SIZE, THUMB_FIELDS, apply_filters
 from generations.models import GeneratedImage, Generation
@@ -57,11 +57,13 @@ def board_page(
     *,
     after: Cursor | None = None,
     size: int | None = None,
+    viewer: AbstractBaseUser | None = None,
 ) -> Page:
     """One page of a board, filtered by the gallery's filter `values`: one query, the
-    image and its generation joined in, the filters as a subquery."""
+    image and its generation joined in, the filters as a subquery. With a `viewer`,
+    only the items they may see (boards.access.items_for)."""
     size = size or PAGE_SIZE
-    rows = BoardItem.objects.filter(board=board)
+    rows = items_for(viewer, board) if viewer is not None else BoardItem.objects.filter(board=board)
     generations = matching(values or {})
     if generations is not None:
         rows = rows.filter(image__generation__in=generations)
@@ -110,3 +112,27 @@ def boards_to_add_to(user: AbstractBaseUser) -> QuerySet[Board]:
 
 def boards_count(user: AbstractBaseUser) -> int:
     return visible_boards(user).count()
+
+
+NAV_SIZE = 8
+
+
+@dataclass(frozen=True)
+class NavBoards:
+    """The navigation's boards menu: the most recently updated boards, each with
+    `item_count`, and how many boards the user may see in all."""
+
+    boards: list[Board]
+    total: int
+
+
+def nav_boards(user: AbstractBaseUser, *, size: int = NAV_SIZE) -> NavBoards:
+    """One query, whatever the number of boards: the total is a window count over every
+    visible board (evaluated before the LIMIT), the item counts are grouped."""
+    rows = list(
+        visible_boards(user)
+        .annotate(item_count=Count("items"), total=Window(Count("id")))
+        .only("id", "name", "visibility", "updated_at")
+        .order_by("-updated_at", "-id")[:size]
+    )
+    return NavBoards(rows, rows[0].total if rows else 0)

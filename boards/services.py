@@ -18,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Min, Q, QuerySet
 
+from audit.log import record
 from boards.access import can_manage
 from boards.models import Board, BoardItem
 from gallery.queries import visible_to
@@ -58,6 +59,15 @@ def board_create(*, user: AbstractBaseUser, name: str, visibility: str) -> Board
 def board_update(*, board: Board, name: str, visibility: str) -> Board:
     if visibility == Board.Visibility.TEAM and board.team_id is None:
         raise BoardProblem("The board's owner is not on a team, so it can only be private.")
+    if visibility == Board.Visibility.TEAM and not board.is_team:
+        others = BoardItem.objects.filter(board=board).exclude(
+            image__generation__team_id=board.team_id
+        )
+        if others.exists():
+            raise BoardProblem(
+                "This board holds images made in another team, so only the team they were "
+                "made in may see them: remove those images first, or keep the board private."
+            )
     taken = Board.objects.filter(owner_id=board.owner_id, name__iexact=name)
     if taken.exclude(pk=board.pk).exists():
         raise BoardProblem(DUPLICATE.format(name=name))
@@ -238,5 +248,9 @@ def board_set_cover(*, board: Board, image_id: int) -> bool:
     return True
 
 
-def board_delete(*, board: Board) -> None:
+@transaction.atomic
+def board_delete(*, board: Board, user: AbstractBaseUser | None = None) -> None:
+    if board.is_team:  # a team's board: its admins see who deleted it
+        before = {"name": board.name, "items": board.items.count()}
+        record(action="board.deleted", actor=user, target=board, before=before)
     board.delete()

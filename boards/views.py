@@ -15,14 +15,14 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from boards import queries, services
-from boards.access import can_manage, get_board_for_user, get_managed_board
+from boards.access import can_manage, get_board_for_user, get_managed_board, items_for
 from boards.forms import BoardFilters, BoardForm, MoveForm
-from boards.models import Board, BoardItem
+from boards.models import Board
 from gallery import bulk
 from gallery.queries import model_choices, visible_to
 from generations import media
 from generations.models import GeneratedImage, Generation
-from studio.http import safe_next
+from studio.http import safe_next, whole_number
 from teams.access import login_required
 
 BOARD = "boards/board.html"
@@ -82,8 +82,8 @@ def board_add(request: HttpRequest) -> HttpResponse:
     form = BoardForm(request.POST if choice == "new" else None)
     if choice == "new":
         board = _create(request, form)
-    elif choice.isdigit() and len(choice) <= 18:
-        board = get_board_for_user(request.user, int(choice))
+    elif (board_id := whole_number(choice)) is not None:
+        board = get_board_for_user(request.user, board_id)
     else:
         board = None
     if board is None:
@@ -120,7 +120,8 @@ def board_detail(request: HttpRequest, pk: int) -> HttpResponse:
     board = get_board_for_user(request.user, pk)
     filters = BoardFilters(request.GET)
     values = filters.values()
-    page = queries.board_page(board, values, after=queries.Cursor.parse(request.GET.get("after")))
+    after = queries.Cursor.parse(request.GET.get("after"))
+    page = queries.board_page(board, values, after=after, viewer=request.user)
     query = {k: filters.data[k] for k in values if k in filters.data}
     context = {
         "board": board,
@@ -149,8 +150,8 @@ def board_thumb(request: HttpRequest, pk: int, image_pk: int) -> HttpResponse:
     """A thumbnail on a board, for everybody who may see the board: a team board shows
     teammates' images, which the plain media view keeps to their owner."""
     board = get_board_for_user(request.user, pk)
-    item = BoardItem.objects.filter(board=board, image_id=image_pk).select_related(
-        "image__generation"
+    item = (
+        items_for(request.user, board).filter(image_id=image_pk).select_related("image__generation")
     )
     found = item.first()
     if found is None:
@@ -188,7 +189,7 @@ def board_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return render(request, "boards/delete_confirm.html", {"board": board})
     name = board.name
-    services.board_delete(board=board)
+    services.board_delete(board=board, user=request.user)
     messages.success(request, f"Deleted the board “{name}”. Its images are still in the gallery.")
     return redirect("boards")
 
@@ -283,7 +284,7 @@ def _move_answer(request: HttpRequest, board: Board, text: str, *, status: int) 
 def board_zip(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: every original on the board; POST: the selected ones. Streamed."""
     board = get_board_for_user(request.user, pk)
-    items = BoardItem.objects.filter(board=board)
+    items = items_for(request.user, board)
     if request.method == "POST":
         try:
             items = items.filter(image_id__in=bulk.parse_ids(request.POST.getlist("ids")))

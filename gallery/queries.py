@@ -20,7 +20,7 @@ from django.utils import timezone
 from generations.models import CatalogEntry, GeneratedImage, Generation
 from llmtr import spec as llmtr_spec
 from studio.fields import PlausibleDateField
-from teams.access import admin_membership
+from teams.access import admin_membership, memberships_of
 
 PAGE_SIZE = 48  # divides into rows of 2, 3, 4, 6 and 8 tiles
 # What a tile shows (templates/gallery/tile.html): loading less keeps deep pages cheap.
@@ -113,11 +113,12 @@ def visible_generations(user: AbstractBaseUser, *, team: bool = False) -> QueryS
 
 
 def visible_to(user: AbstractBaseUser) -> Q:
-    """Generations `user` may see (generations.access.can_view, as a query)."""
-    membership = admin_membership(user)
+    """Generations `user` may see (generations.access.can_view, as a query): their own,
+    and every generation of each team they administer, current or not."""
     rule = Q(owner=user)
-    if membership is not None:
-        rule |= Q(team_id=membership.team_id)
+    admin_of = [m.team_id for m in memberships_of(user) if m.is_admin]
+    if admin_of:
+        rule |= Q(team_id__in=admin_of)
     return rule
 
 

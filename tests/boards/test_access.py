@@ -101,3 +101,48 @@ def test_tampered_ids_and_boards_never_500(owner, login, finished, make_board):
     assert client.post(add, {"ids": [finished.pk], "board": "x" * 30}).status_code == 422
     assert client.post(add, {"ids": [finished.pk], "board": "99999999"}).status_code == 404
     assert client.get(reverse("board", args=[board.pk]) + "?after=zz").status_code == 200
+
+
+def test_a_member_who_leaves_loses_the_team_board_they_made(
+    owner, teammate, team_admin, login, finished, make_generation, make_board
+):
+    """A team board is the team's: its owner loses it with the team, and with it the
+    teammates' images on it (page, thumbnails, zip)."""
+    from teams.access import membership_of
+    from teams.actions import member_remove
+
+    theirs = make_generation(teammate, size="1:1", n=1)
+    board = make_board(owner, "Team picks", visibility="team", generations=[finished])
+    from boards.services import board_add
+
+    board_add(user=teammate, board=board, generation_ids=[theirs.pk])
+    member_remove(team=membership_of(owner).team, user_id=owner.pk)
+
+    client = login(owner)
+    for method, url in board_urls(board, theirs.images.get().pk):
+        assert getattr(client, method)(url).status_code == 404, url
+    assert login(teammate).get(reverse("board", args=[board.pk])).status_code == 200
+
+
+def test_a_private_board_shows_only_what_its_owner_may_still_see(
+    owner, teammate, team_admin, login, make_generation, make_board
+):
+    """An admin's private board with a teammate's image: after stepping down, the
+    teammate's image is gone from the page, its thumbnail and the zip."""
+    from teams.access import membership_of
+    from teams.actions import member_set_role
+
+    mine = make_generation(team_admin, size="1:1", n=1)
+    theirs = make_generation(teammate, size="1:1", n=1)
+    board = make_board(team_admin, "Admin's picks", generations=[mine, theirs])
+    hidden = theirs.images.get().pk
+    team = membership_of(team_admin).team
+    member_set_role(team=team, user_id=owner.pk, role="admin")  # someone else runs it
+    member_set_role(team=team, user_id=team_admin.pk, role="member")
+
+    client = login(team_admin)
+    page = client.get(reverse("board", args=[board.pk])).content.decode()
+    assert f'id="item-{mine.images.get().pk}"' in page and f'id="item-{hidden}"' not in page
+    assert client.get(reverse("board-thumb", args=[board.pk, hidden])).status_code == 404
+    zipped = client.post(reverse("board-zip", args=[board.pk]), {"ids": [hidden]})
+    assert zipped.status_code == 302  # nothing of theirs to zip

@@ -1,6 +1,7 @@
 """The board pages cost a fixed number of SQL queries: the same with 10 items as with
 200, on the first page, a cursor page, a scroll fragment and a filtered page; the
-list of boards the same with one board as with many; the nav count one query.
+list of boards the same with one board as with many; the nav's boards menu one query,
+the same with 2 boards as with 12.
 (bench/gallery.py measures the same at 1,000 and 50,000 images on PostgreSQL.)"""
 
 from __future__ import annotations
@@ -95,3 +96,47 @@ def test_the_nav_count_is_one_query_whatever_the_number_of_boards(owner, boards_
     with CaptureQueriesContext(connection) as more:
         assert queries.boards_count(owner) == 10
     assert len(few) == len(more) == 1
+
+
+def test_the_nav_menu_is_one_query_with_the_total_and_each_boards_count(owner, seeded, make_board):
+    seeded(owner, 14, seed=3)
+    made = list(Generation.objects.filter(owner=owner, images__isnull=False).distinct()[:10])
+    for n in range(12):
+        make_board(owner, f"Board {n}", generations=made[:n])
+    with CaptureQueriesContext(connection) as captured:
+        nav = queries.nav_boards(owner)
+        assert nav.total == 12
+        # The eight most recently updated (the last made), each with its own count.
+        assert [(b.name, b.item_count) for b in nav.boards] == [
+            (f"Board {n}", min(n, 10)) for n in range(11, 3, -1)
+        ]
+    assert len(captured) == 1
+
+
+NAV = re.compile(r'<details class="nav-menu".*?</details>', re.S)
+
+
+def page_queries(client) -> tuple[int, str]:
+    """(queries, the nav's boards menu) of a page that shows no board itself."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("presets"))
+    assert response.status_code == 200
+    return len(captured), NAV.search(response.content.decode()).group(0)
+
+
+def test_the_nav_costs_the_same_queries_with_2_boards_as_with_12(login, owner, seeded, make_board):
+    seeded(owner, 4, seed=5)
+    made = list(Generation.objects.filter(owner=owner, images__isnull=False).distinct()[:3])
+    client = login(owner)
+    client.get(reverse("presets"))  # warm-up: session, memberships
+    for n in range(2):
+        make_board(owner, f"Early {n}", generations=made[: n + 1])
+    with_two, menu = page_queries(client)
+    assert menu.count("<li>") == 2 and 'id="nav-boards-count">2<' in menu
+
+    for n in range(10):
+        make_board(owner, f"Later {n}", generations=made)
+    with_twelve, menu = page_queries(client)
+    assert with_two == with_twelve
+    assert menu.count("<li>") == 8 and 'id="nav-boards-count">12<' in menu
+    assert "Early" not in menu and "All boards (12)" in menu

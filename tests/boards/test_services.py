@@ -90,3 +90,22 @@ def test_a_member_removes_only_what_they_added(owner, teammate, make_generation,
     ids = order(board)
     assert services.board_remove(user=teammate, board=board, image_ids=ids) == 1
     assert order(board) == [mine.images.get().pk]
+
+
+def test_a_private_board_with_another_teams_images_cannot_become_a_team_board(
+    owner, make_generation, make_board
+):
+    """Only the team an image was made in may see it: a board holding an image from
+    another team stays private until that image is removed."""
+    from boards.services import BoardProblem, board_remove, board_update
+    from teams.actions import team_create
+
+    first_team_image = make_generation(owner, size="1:1", n=1)
+    team_create(name="Side project", admin=owner)  # now the current team
+    board = make_board(owner, "Mixed", generations=[first_team_image])
+
+    with pytest.raises(BoardProblem, match="another team"):
+        board_update(board=board, name="Mixed", visibility="team")
+
+    board_remove(user=owner, board=board, image_ids=[first_team_image.images.get().pk])
+    assert board_update(board=board, name="Mixed", visibility="team").is_team
