@@ -23,6 +23,7 @@ from typing import Any
 from django import forms
 
 from generations.catalog import StudioModel
+from generations.chips import Chip, chip_for
 from generations.forms import accepts
 from generations.inputs import ReferenceProblem, parse_choice
 from generations.services import build_body
@@ -49,17 +50,57 @@ def reference_tokens(user, text: str) -> list[str]:
             )
         if token not in tokens:
             tokens.append(token)
+    if len(tokens) > MAX_REFERENCES:  # before the lookups: each token costs one
+        raise forms.ValidationError(f"At most {MAX_REFERENCES} reference images.")
     for token in tokens:
         try:
             parse_choice(user, token)
         except ReferenceProblem as exc:
             raise forms.ValidationError(f"{token}: {exc}") from None
-    if len(tokens) > MAX_REFERENCES:
-        raise forms.ValidationError(f"At most {MAX_REFERENCES} reference images.")
     return tokens
 
 
-class PresetForm(forms.Form):
+def reference_chips(user, text: str) -> list[Chip]:
+    """The chips the reference picker starts from: one per token in `text`, the ones
+    the user may use with their thumbnail, any other kept as typed (its error is shown
+    beside it) so that a rejected form loses nothing."""
+    chips: dict[str, Chip] = {}
+    for typed in (t for t in _TOKENS.split(text.strip()) if t):
+        normal = normal_token(typed)
+        token = normal or typed
+        if token in chips:
+            continue
+        if len(chips) == 2 * MAX_REFERENCES:  # a tampered form: no lookups for the rest
+            break
+        try:
+            if not normal:
+                raise ReferenceProblem("Not an upload or an image: remove it.")
+            chips[token] = chip_for(parse_choice(user, token))
+        except ReferenceProblem as exc:
+            chips[token] = Chip(token=token, label=token, title=str(exc))
+    return list(chips.values())
+
+
+class TokensInput(forms.TextInput):
+    """The typed references (the no-JavaScript way), or the picker's chips: each chip
+    posts one `references` value, all read as one space-separated text."""
+
+    def value_from_datadict(self, data, files, name: str) -> str:
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name) or ""]
+        return " ".join(v for v in values if v)
+
+
+class ReferencesMixin:
+    """The forms with a `references` field: its chips, for the picker."""
+
+    user: Any
+    max_references = MAX_REFERENCES
+
+    def reference_chips(self) -> list[Chip]:
+        return reference_chips(self.user, self["references"].value() or "")  # type: ignore[index]
+
+
+class PresetForm(ReferencesMixin, forms.Form):
     name = forms.CharField(max_length=120)
     template = forms.CharField(
         label="Prompt template",
@@ -75,6 +116,7 @@ class PresetForm(forms.Form):
     references = forms.CharField(
         label="Reference images",
         required=False,
+        widget=TokensInput,
         help_text="upload:<id> or image:<id>, separated by spaces (your own images).",
     )
     aspect_ratio = forms.ChoiceField(
@@ -247,13 +289,13 @@ class OptionGroup:
     fields: list[forms.BoundField]
 
 
-class BrandKitForm(forms.Form):
+class BrandKitForm(ReferencesMixin, forms.Form):
     colours = forms.CharField(label="Brand colours", max_length=200, required=False,
                               help_text="Fills {brand_colours}, e.g. navy #1b2a4a and gold.")  # fmt: skip
     style = forms.CharField(label="Style", max_length=500, required=False,
                             help_text="Fills {brand_style}: one sentence.")  # fmt: skip
     references = forms.CharField(
-        label="Reference images", required=False,
+        label="Reference images", required=False, widget=TokensInput,
         help_text="upload:<id> or image:<id> of your own, appended to every preset.",
     )  # fmt: skip
 

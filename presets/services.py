@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from audit.log import record, request_actor
 from generations.catalog import StudioModel
 from generations.chips import Chip, chip_for, token_of
 from generations.inputs import InputChoice, ReferenceProblem, parse_choice
@@ -112,17 +113,44 @@ def _target(index, model, options, preset, prompt, tokens, dropped) -> Target:
 def preset_save(*, user, preset: Preset | None, team, **fields) -> Preset:
     """Create or update a preset from a valid form's values, in one transaction."""
     preset = preset or Preset(owner=user)
-    if preset.pk is None:
+    created = preset.pk is None
+    if created:
         preset.team = team
+    before = {} if created else _terms(preset)
     for name, value in fields.items():
         setattr(preset, name, value)
     preset.save()
+    if preset.is_team:  # a team's shared settings: its admins see who changed them
+        action = "preset.created" if created else "preset.changed"
+        record(action=action, actor=user, target=preset, before=before, after=_terms(preset))
     return preset
 
 
 @transaction.atomic
-def brand_kit_save(*, team, colours: str, style: str, references: list[str]) -> BrandKit:
+def preset_delete(*, user, preset: Preset) -> None:
+    if preset.is_team:
+        record(action="preset.deleted", actor=user, target=preset, before=_terms(preset))
+    preset.delete()
+
+
+def _terms(preset: Preset) -> dict:
+    return {
+        "name": preset.name,
+        "template": preset.template,
+        "slots": preset.slots,
+        "references": preset.references,
+        "targets": [target.get("model") for target in preset.targets],
+    }
+
+
+@transaction.atomic
+def brand_kit_save(*, team, colours: str, style: str, references: list[str], user=None) -> BrandKit:
     kit, _ = BrandKit.objects.select_for_update().get_or_create(team=team)
+    before = {"colours": kit.colours, "style": kit.style, "references": kit.references}
     kit.colours, kit.style, kit.references = colours, style, references
     kit.save()
+    after = {"colours": colours, "style": style, "references": references}
+    if after != before:
+        actor = user if user is not None else request_actor()
+        record(action="brand_kit.changed", actor=actor, target=kit, before=before, after=after)
     return kit

@@ -77,7 +77,7 @@ def preset_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def preset_delete(request: HttpRequest, pk: int) -> HttpResponse:
     preset = get_preset_for_user(request.user, pk, edit=True)
-    preset.delete()
+    services.preset_delete(user=request.user, preset=preset)
     messages.success(request, f"Preset “{preset.name}” deleted.")
     return redirect("presets")
 
@@ -141,7 +141,7 @@ def brand_kit(request: HttpRequest) -> HttpResponse:
     )
     form = BrandKitForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.brand_kit_save(team=membership.team, **form.cleaned_data)
+        services.brand_kit_save(team=membership.team, user=request.user, **form.cleaned_data)
         messages.success(request, "Brand kit saved: every preset of the team uses it.")
         return redirect("preset-brand-kit")
     return render(

@@ -265,3 +265,96 @@ def test_creating_and_revoking_a_share_link(login, owner, finished):
     assert revoked.after["revoked_at"] is not None
     assert not share_revoke(link=link)  # already revoked: no second row
     assert AuditEvent.objects.filter(action="share.revoked").count() == 1
+
+
+# --- team boards, team presets and the brand kit ----------------------------------------
+
+
+def test_deleting_a_team_board_but_not_a_private_one(login, owner):
+    from boards.services import board_create
+
+    team = board_create(user=owner, name="Shared", visibility="team")
+    private = board_create(user=owner, name="Mine", visibility="private")
+    client = login(owner)
+
+    client.post(reverse("board-delete", args=[private.pk]))
+    assert not AuditEvent.objects.exists()
+    client.post(reverse("board-delete", args=[team.pk]))
+
+    event = only("board.deleted")
+    assert event.actor == owner and event.team_id == membership_of(owner).team_id
+    assert event.before == {"name": "Shared", "items": 0}
+
+
+def test_a_team_presets_changes_and_deletion(team_admin):
+    from presets.services import preset_delete, preset_save
+
+    team = membership_of(team_admin).team
+    fields = {"name": "Packshot", "template": "{subject}", "slots": {"subject": ""},
+              "references": [], "targets": [{"model": "recraft/recraft-v4", "options": {}}]}  # fmt: skip
+    preset = preset_save(user=team_admin, preset=None, team=team, **fields)
+    preset_save(user=team_admin, preset=preset, team=team, name="Packshot 2")
+    preset_delete(user=team_admin, preset=preset)
+
+    actions = list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
+    assert actions == ["preset.created", "preset.changed", "preset.deleted"]
+    changed = AuditEvent.objects.get(action="preset.changed")
+    assert changed.before["name"] == "Packshot" and changed.after["name"] == "Packshot 2"
+
+
+def test_a_personal_preset_is_not_audited(owner):
+    from presets.services import preset_save
+
+    preset_save(user=owner, preset=None, team=None, name="Mine", template="x", slots={})
+    assert not AuditEvent.objects.exists()
+
+
+def test_changing_the_brand_kit(team_admin_client, team_admin):
+    response = team_admin_client.post(
+        reverse("preset-brand-kit"), {"colours": "teal, sand", "style": "Calm", "references": ""}
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+
+    event = only("brand_kit.changed")
+    assert event.actor == team_admin and event.after["colours"] == "teal, sand"
+
+
+def test_deciding_matrix_runs(owner, team_admin, plan_for_audit):
+    from matrix.decisions import run_approve, run_decline
+    from matrix.services import run_create
+
+    team = membership_of(owner).team
+    team.approval_above = Decimal("0.01")
+    team.save()
+    first = run_create(user=owner, plan=plan_for_audit(owner))
+    second = run_create(user=owner, plan=plan_for_audit(owner))
+
+    run_approve(run=first, admin=team_admin)
+    run_decline(run=second, admin=team_admin, reason="Too big")
+
+    approved = AuditEvent.objects.get(action="matrix.approved")
+    declined = AuditEvent.objects.get(action="matrix.declined")
+    assert approved.actor == team_admin and approved.team_id == team.pk
+    assert approved.before["status"] == "awaiting_approval"
+    assert approved.after["status"] == "running"
+    assert declined.after["status"] == "cancelled" and declined.after["reason"] == "Too big"
+    assert Decimal(declined.after["estimated_total"]) == Decimal("0.08")  # 2 cells x $0.04
+
+
+@pytest.fixture
+def plan_for_audit(catalog):
+    from generations.catalog import find_model
+    from matrix.planning import Variable, plan_run
+
+    def plan(user):
+        return plan_run(
+            user=user,
+            template="a {thing}",
+            variables=[Variable("thing", ("kite", "boat"))],
+            models=[find_model("recraft/recraft-v4")],
+            n=1,
+            aspect_ratio="",
+            cap=Decimal("5"),
+        )
+
+    return plan

@@ -1,11 +1,14 @@
 """Presets in a real browser: an admin publishes a team preset, with a model's own
-option set through its controls and a reference image of theirs; a member applies it
-and the studio opens with all of it, the admin's reference included."""
+option set through its controls and a reference image of theirs picked in the reference
+picker; a member applies it and the studio opens with all of it, the admin's reference
+included."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+
+from presets.models import Preset
 
 pytestmark = [pytest.mark.browser]
 
@@ -33,7 +36,11 @@ def test_an_admin_publishes_a_preset_and_a_member_opens_it_in_the_studio(
     admin.fill("input[name=name]", "Packshot")
     admin.fill("textarea[name=template]", "{subject} on a white seamless background, {tone}")
     admin.fill("textarea[name=slots]", "subject\ntone = soft light")
-    admin.fill("input[name=references]", token)
+    # The reference comes from the picker, as the admin sees it: no id to type.
+    expect(admin.locator("input[name=references]")).to_be_hidden()
+    admin.click("text=Choose from your images")
+    admin.click(f"[data-pick-token='{token}']")
+    expect(admin.locator(f"#reference-chips [data-chip][data-token='{token}']")).to_be_visible()
     admin.select_option("select[name=aspect_ratio]", "16:9")
     admin.select_option("select[name=quality]", "high")
     gemini_options = admin.locator(f"fieldset[data-options-for='{GEMINI}']")
@@ -47,6 +54,7 @@ def test_an_admin_publishes_a_preset_and_a_member_opens_it_in_the_studio(
     admin.check("input[name=scope][value=team]")
     admin.click("text=Save preset")
     expect(admin.locator("h1")).to_have_text("Packshot")
+    assert Preset.objects.get(name="Packshot").references == [token]
 
     admin.click("text=Edit")  # the saved value is selected again
     expect(admin.locator(f"select[name='{GEMINI}:size']")).to_have_value("1K")
