@@ -14,7 +14,7 @@ last tile would give them.
 
 Then the same at a small scale: a second user ("bench-gallery-1k", 1,000 images), whose
 gallery pages must cost the same SQL queries as the big one's; and boards at both
-scales (bench/boards.py: a board of thousands of items, several small ones, the list,
+scales (bench/boards.py: a board holding every image of the user, several small ones, the list,
 board pages plain, scrolled and filtered, the navigation's count).
 """
 

@@ -78,8 +78,9 @@ def _serve_image(request: HttpRequest, image: GeneratedImage, name: str, mime: s
 
 def serve_file(name: str, mime: str, *, filename: str = "", download: bool = False) -> HttpResponse:
     """The streaming behind these views, for an upper app's view that has checked access
-    its own way (shares: a link's token on every request). Always streamed, never a
-    signed bucket URL: that would keep working after the link is revoked or expires."""
+    its own way (shares: a link's token on every request; the API: a bearer token).
+    Always streamed, never a signed bucket URL: that would keep working after the link
+    or the token is revoked or expires."""
     return _serve(name, mime, filename=filename, download=download, may_redirect=False)
 
 

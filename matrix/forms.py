@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import AbstractBaseUser
 
 from generations.catalog import StudioModel
 from matrix.planning import (
@@ -23,8 +24,10 @@ from matrix.planning import (
     MAX_VARIABLES,
     NAME,
     MatrixProblem,
+    Plan,
     Variable,
     parse_values,
+    plan_run,
     template_variables,
 )
 
@@ -110,6 +113,20 @@ class MatrixForm(forms.Form):
 
     def model_list(self) -> list[StudioModel]:
         return [self.studio_models[m] for m in self.cleaned_data.get("models") or []]
+
+    def plan(self, user: AbstractBaseUser) -> Plan:
+        """The plan of a valid form (the page's preview and the API both price with
+        it); MatrixProblem when the run cannot be made as asked."""
+        data = self.cleaned_data
+        return plan_run(
+            user=user,
+            template=data["template"],
+            variables=data["variables"],
+            models=data["model_list"],
+            n=data["n"],
+            aspect_ratio=data["aspect_ratio"],
+            cap=data["cap"],
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

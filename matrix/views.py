@@ -19,7 +19,7 @@ from matrix.access import get_run_for_admin, get_run_for_user, visible_runs
 from matrix.forms import MatrixForm
 from matrix.grid import MODEL, dimensions, grid
 from matrix.models import MatrixCell, MatrixRun
-from matrix.planning import MatrixProblem, Plan, plan_run
+from matrix.planning import MatrixProblem, Plan
 from studio.http import HtmxHttpRequest
 from teams.access import admin_membership, is_team_admin, login_required, team_id_of
 
@@ -61,17 +61,8 @@ def _plan(request: HttpRequest, form: MatrixForm) -> Plan | None:
     """The plan of a valid form; None (the problem on the form) when it cannot be made."""
     if not form.is_valid():
         return None
-    data = form.cleaned_data
     try:
-        return plan_run(
-            user=request.user,
-            template=data["template"],
-            variables=data["variables"],
-            models=data["model_list"],
-            n=data["n"],
-            aspect_ratio=data["aspect_ratio"],
-            cap=data["cap"],
-        )
+        return form.plan(request.user)
     except MatrixProblem as exc:
         form.add_error(None, str(exc))
         return None

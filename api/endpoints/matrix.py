@@ -25,7 +25,7 @@ from matrix import exports
 from matrix.access import get_run_for_user, visible_runs
 from matrix.forms import MatrixForm
 from matrix.models import MatrixCell, MatrixRun
-from matrix.planning import MAX_VARIABLES, MatrixProblem, Plan, plan_run
+from matrix.planning import MAX_VARIABLES, MatrixProblem, Plan
 from matrix.services import MatrixRefused, run_create
 from spend.money import usd_cost
 from teams.access import team_id_of
@@ -175,17 +175,8 @@ def _plan(request: HttpRequest, payload: MatrixIn) -> Plan:
     form = MatrixForm(data, models=available_models(team_id_of(request.user)))
     if not form.is_valid():
         raise form_errors(form, rename)
-    cleaned = form.cleaned_data
     try:
-        return plan_run(
-            user=request.user,
-            template=cleaned["template"],
-            variables=cleaned["variables"],
-            models=cleaned["model_list"],
-            n=cleaned["n"],
-            aspect_ratio=cleaned["aspect_ratio"],
-            cap=cleaned["cap"],
-        )
+        return form.plan(request.user)
     except MatrixProblem as exc:
         raise invalid(str(exc)) from None
 
