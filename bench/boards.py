@@ -109,22 +109,23 @@ def _pages(board) -> dict[str, tuple[str, dict]]:
 
 
 def _nav_count(user) -> tuple[float, int, int]:
-    """(ms, queries, value) of the navigation's board count, memberships already read
-    (as on a page: the access check reads them first)."""
+    """(ms, queries, value) of the navigation's boards menu (the latest boards with
+    their item counts, and the total), memberships already read (as on a page: the
+    access check reads them first)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from boards.queries import boards_count
+    from boards.queries import nav_boards
     from teams.access import memberships_of
 
     memberships_of(user)
     timings = []
     for _ in range(5):
         started = time.perf_counter()
-        boards_count(user)
+        nav_boards(user)
         timings.append((time.perf_counter() - started) * 1000)
     with CaptureQueriesContext(connection) as queries:
-        value = boards_count(user)
+        value = nav_boards(user).total
     return median(timings), len(queries), value
 
 

@@ -12,7 +12,17 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import BigIntegerField, Count, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from boards.access import items_for, visible_boards
@@ -49,6 +59,22 @@ class Page:
 def matching(values: dict) -> QuerySet[Generation] | None:
     """The generations the filter values let through; None when nothing is filtered."""
     return apply_filters(Generation.objects.all(), values) if values else None
+
+
+# Counting a board's items reads every one of them: a board of 50,000 would cost the
+# list and the navigation (on every page) hundreds of milliseconds. Lists count at most
+# COUNT_CAP items of each board (an index range of bounded length) and show "1,000+".
+COUNT_CAP = 1000
+_CAPPED_COUNT = (
+    "SELECT COUNT(*) FROM (SELECT 1 FROM boards_boarditem AS capped"
+    " WHERE capped.board_id = boards_board.id LIMIT %s) AS counted"
+)
+
+
+def capped_item_count() -> RawSQL:
+    """Items of each board, counted up to COUNT_CAP (templates show "1,000+")."""
+    # A constant statement; the cap goes in as a parameter.
+    return RawSQL(_CAPPED_COUNT, (COUNT_CAP,), output_field=IntegerField())  # noqa: S611
 
 
 def board_page(
@@ -90,7 +116,7 @@ def boards_for(user: AbstractBaseUser) -> list[Board]:
         visible_boards(user)
         .select_related("owner")
         .annotate(
-            item_count=Count("items", distinct=True),
+            item_count=capped_item_count(),
             cover_image_id=Coalesce(
                 "cover_id",
                 Subquery(first.values("image_id")[:1]),
@@ -131,7 +157,7 @@ def nav_boards(user: AbstractBaseUser, *, size: int = NAV_SIZE) -> NavBoards:
     visible board (evaluated before the LIMIT), the item counts are grouped."""
     rows = list(
         visible_boards(user)
-        .annotate(item_count=Count("items"), total=Window(Count("id")))
+        .annotate(item_count=capped_item_count(), total=Window(Count("id")))
         .only("id", "name", "visibility", "updated_at")
         .order_by("-updated_at", "-id")[:size]
     )

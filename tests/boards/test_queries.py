@@ -140,3 +140,23 @@ def test_the_nav_costs_the_same_queries_with_2_boards_as_with_12(login, owner, s
     assert with_two == with_twelve
     assert menu.count("<li>") == 8 and 'id="nav-boards-count">12<' in menu
     assert "Early" not in menu and "All boards (12)" in menu
+
+
+def test_lists_count_a_boards_items_up_to_a_cap(
+    owner, login, make_board, make_generation, monkeypatch
+):
+    """Counting every item of a huge board on every page is too slow: lists count up
+    to COUNT_CAP and show "1,000+" (here the cap is 2, for three items)."""
+    from boards import queries
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    made = [make_generation(owner, size="1:1", n=1) for _ in range(3)]
+    make_board(owner, "Big", generations=made)
+    make_board(owner, "Small", generations=made[:1])
+
+    counts = {b.name: b.item_count for b in queries.boards_for(owner)}
+    assert counts == {"Big": 2, "Small": 1}
+    page = login(owner).get(reverse("boards")).content.decode()
+    assert '<span class="board-count">2+</span>' in page
+    assert '<span class="board-count">1</span>' in page
+    assert {b.name: b.item_count for b in queries.nav_boards(owner).boards} == counts
